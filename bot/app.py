@@ -1,0 +1,81 @@
+"""Application wiring: settings -> content -> database -> engine -> channels."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import datetime
+from typing import Protocol
+
+from bot.config import ConfigError, load_calendar, load_directory, load_surveys
+from bot.settings import Settings
+from bot.worktime import WorkCalendar
+from handlers import flows  # noqa: F401  (registers every step)
+from handlers.engine import Engine
+from handlers.models import Outgoing
+from handlers.services import Services, utc_now
+from handlers.understanding import Understanding
+from storage.db import Database
+
+log = logging.getLogger(__name__)
+
+
+class Channel(Protocol):
+    name: str
+
+    async def deliver(self, out: Outgoing) -> bool:
+        """Send a message that is not an answer in the current chat; False if undeliverable."""
+        ...
+
+
+def load_content(settings: Settings) -> tuple:
+    """Load and validate every content file; raises ConfigError listing all problems at once."""
+    problems: list[str] = []
+    loaded = []
+    for loader, path in ((load_directory, settings.directory_file), (load_surveys, settings.survey_file),
+                         (load_calendar, settings.calendar_file)):
+        try:
+            loaded.append(loader(path))
+        except ConfigError as exc:
+            problems.extend(exc.problems)
+            loaded.append(None)
+    if problems:
+        raise ConfigError(problems)
+    return tuple(loaded)
+
+
+class App:
+    def __init__(self, services: Services) -> None:
+        self.services = services
+        self.engine = Engine(services)
+        self.channels: dict[str, Channel] = {}
+        self.fallback: Channel | None = None  # the console shows every message in the demo
+
+    @classmethod
+    async def create(cls, settings: Settings | None = None, *, clock: Callable[[], datetime] = utc_now,
+                     migrate: bool = True) -> App:
+        settings = settings or Settings()
+        directory, surveys, calendar = load_content(settings)
+        db = Database(settings.database_url)
+        if migrate:
+            await db.migrate()
+        services = Services(settings=settings, directory=directory, surveys=surveys,
+                            calendar=WorkCalendar(calendar), db=db, understanding=Understanding(directory),
+                            clock=clock)
+        for dep in directory.departments:
+            if dep.staff_chat:
+                services.staff_chats[("telegram", dep.staff_chat)] = dep.id
+        return cls(services)
+
+    def add_channel(self, channel: Channel) -> None:
+        self.channels[channel.name] = channel
+
+    async def deliver(self, out: Outgoing) -> bool:
+        channel = self.channels.get(out.address.channel) or self.fallback
+        if channel is None:
+            log.error("no channel %r to deliver a message to %s", out.address.channel, out.address.chat_id)
+            return False
+        return await channel.deliver(out)
+
+    async def close(self) -> None:
+        await self.services.db.close()

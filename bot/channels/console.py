@@ -1,0 +1,107 @@
+"""The console channel: the same conversations in a terminal, no tokens needed.
+
+Buttons are numbered; type the number, the label or anything else. Works interactively and with
+piped input (``printf '1\\n2\\n' | consult-bot demo`` prints the whole transcript and exits at the
+end of input). Messages the bot sends to staff or to other people are printed, clearly marked.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from pathlib import Path
+from typing import TextIO
+
+from bot.app import App
+from handlers.models import Event, Outgoing, Reply
+
+RULE = "─" * 60
+
+
+def render_text(reply: Reply, files_dir: Path | None = None) -> str:
+    """A reply as a person sees it in the terminal; payload buttons numbered from 1."""
+    lines: list[str] = []
+    if reply.title:
+        lines.append(f"【{reply.title}】")
+    lines.append(reply.text)
+    number = 0
+    for row in reply.buttons:
+        for b in row:
+            if b.url:
+                lines.append(f"   🔗 {b.label}: {b.url}")
+            else:
+                number += 1
+                lines.append(f"  {number}. {b.label}")
+    if reply.venue:
+        v = reply.venue
+        lines.append(f"   📍 {v.title}: {v.address} (карта: {v.latitude:.5f}, {v.longitude:.5f})")
+    for doc in (reply.document, reply.image):
+        if doc is None:
+            continue
+        if files_dir is not None:
+            files_dir.mkdir(parents=True, exist_ok=True)
+            path = files_dir / doc.filename
+            path.write_bytes(doc.content)
+            lines.append(f"   📎 Файл «{doc.filename}» сохранён: {path}")
+        else:
+            lines.append(f"   📎 Файл «{doc.filename}» ({len(doc.content)} байт)")
+    if reply.request_contact:
+        lines.append("   (можно написать номер телефона)")
+    return "\n".join(lines)
+
+
+class ConsoleChannel:
+    name = "console"
+
+    def __init__(self, app: App, stdin: TextIO | None = None, stdout: TextIO | None = None,
+                 user_id: str = "console", files_dir: Path | None = None) -> None:
+        self.app = app
+        self.stdin = stdin or sys.stdin
+        self.stdout = stdout or sys.stdout
+        self.user_id = user_id
+        self.files_dir = files_dir if files_dir is not None else app.services.settings.data_dir / "console-files"
+        self.interactive = bool(getattr(self.stdin, "isatty", lambda: False)())
+
+    def _print(self, text: str) -> None:
+        self.stdout.write(text + "\n")
+        self.stdout.flush()
+
+    async def deliver(self, out: Outgoing) -> bool:
+        """Messages for staff or other clients: printed, clearly marked."""
+        who = "СОТРУДНИКАМ" if out.staff else "КЛИЕНТУ"
+        self._print(f"\n┏━━ {who} ({out.address.channel}:{out.address.chat_id}) ━━")
+        self._print("\n".join("┃ " + line for line in render_text(out.reply, self.files_dir).splitlines()))
+        self._print("┗" + "━" * 40)
+        return True
+
+    async def send(self, text: str) -> str:
+        """Feed one line as the console user and return what the bot printed (used by tests too)."""
+        event = Event(channel=self.name, user_id=self.user_id, chat_id=self.user_id, text=text,
+                      user_name="Гость")
+        outs = await self.app.engine.handle(event)
+        shown: list[str] = []
+        for out in outs:
+            if out.address.channel == self.name and out.address.chat_id == self.user_id and not out.staff:
+                shown.append(render_text(out.reply, self.files_dir))
+            else:
+                await self.app.deliver(out)
+        return "\n\n".join(shown)
+
+    async def run(self) -> None:
+        self._print(RULE)
+        self._print("consult-bot — консольный режим. Пишите вопрос или номер варианта; "
+                    "«помощь» — подсказка, Ctrl+D — выход.")
+        self._print(RULE)
+        self._print(await self.send("/start"))
+        while True:
+            if self.interactive:
+                self.stdout.write("\n> ")
+                self.stdout.flush()
+            line = await asyncio.to_thread(self.stdin.readline)
+            if not line:
+                break
+            line = line.rstrip("\n")
+            if not self.interactive:
+                self._print(f"\n> {line}")
+            self._print(await self.send(line))
+        self._print("\nДо свидания!")

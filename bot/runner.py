@@ -1,0 +1,76 @@
+"""``consult-bot run``: start every channel that has credentials, plus the scheduler.
+
+A channel that fails is logged and restarted with a growing pause; it never takes the others down.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+from collections.abc import Awaitable, Callable
+
+from bot.app import App
+from bot.scheduler import JobRunner
+from bot.settings import Settings
+
+log = logging.getLogger(__name__)
+
+NO_CHANNELS = """Не задан ни один канал. Укажите переменные окружения (или файл .env):
+  TELEGRAM_TOKEN=<токен бота от @BotFather>
+  VK_TOKEN=<ключ доступа сообщества> и VK_GROUP_ID=<id сообщества>
+Попробовать бота без токенов: consult-bot demo"""
+
+ChannelMain = Callable[[App, asyncio.Event], Awaitable[None]]
+
+
+def configured_channels(settings: Settings) -> dict[str, ChannelMain]:
+    """The channels this deployment has credentials for, by name."""
+    channels: dict[str, ChannelMain] = {}
+    if settings.telegram_token:
+        from bot.channels.telegram import run_telegram
+
+        channels["telegram"] = run_telegram
+    if settings.vk_token and settings.vk_group_id:
+        from bot.channels.vk import run_vk
+
+        channels["vk"] = run_vk
+    return channels
+
+
+async def supervise(name: str, main: ChannelMain, app: App, stop: asyncio.Event) -> None:
+    delay = 1.0
+    while not stop.is_set():
+        try:
+            await main(app, stop)
+            return
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            log.exception("channel %s failed; restarting in %.0f s", name, delay)
+        try:
+            await asyncio.wait_for(stop.wait(), timeout=delay)
+        except TimeoutError:
+            pass
+        delay = min(delay * 2, 300)
+
+
+async def run_channels(settings: Settings) -> int:
+    channels = configured_channels(settings)
+    if not channels:
+        print(NO_CHANNELS)
+        return 2
+    app = await App.create(settings)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    runner = JobRunner(app.services, app.deliver)
+    runner.start()
+    log.info("starting channels: %s", ", ".join(channels))
+    try:
+        await asyncio.gather(*(supervise(name, main, app, stop) for name, main in channels.items()))
+    finally:
+        runner.stop()
+        await app.close()
+    return 0

@@ -1,0 +1,68 @@
+"""Deployment settings from the environment or a ``.env`` file (see ``.env.example``).
+
+Nothing is required: with no variables at all the bot runs the console demo on a SQLite file
+under ``./data/``. Tokens and passwords only ever come from here, never from the repository.
+"""
+
+from __future__ import annotations
+
+from functools import cached_property
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    # --- content files
+    directory_file: Path = Path("directory.yaml")
+    survey_file: Path = Path("survey.yaml")
+    calendar_file: Path = Path("calendar.yaml")
+
+    # --- storage
+    database_url: str = "sqlite+aiosqlite:///./data/consult-bot.db"
+    redis_url: str | None = None
+    data_dir: Path = Path("data")
+
+    # --- Telegram
+    telegram_token: SecretStr | None = None
+    telegram_mode: Literal["polling", "webhook"] = "polling"
+    telegram_api_server: str | None = Field(
+        default=None, description="URL of a self-hosted Bot API server; the public one if empty")
+    telegram_webhook_url: str | None = None
+    telegram_webhook_path: str = "/telegram/webhook"
+    telegram_webhook_secret: SecretStr | None = None
+    telegram_webhook_host: str = "0.0.0.0"
+    telegram_webhook_port: int = 8080
+
+    # --- VK
+    vk_token: SecretStr | None = None
+    vk_group_id: int | None = None
+    vk_api_rps: float = Field(default=19.0, gt=0, le=20)
+    vk_wait: int = Field(default=25, ge=1, le=90)
+
+    # --- staff
+    staff_admin_ids: str = Field(default="", description="comma-separated channel:user ids, e.g. telegram:123")
+
+    # --- anti-flood
+    flood_rate: float = Field(default=2.0, gt=0, description="messages per second a client may send")
+    flood_burst: int = Field(default=8, ge=1)
+
+    # --- e-mail duplicates of answers
+    smtp_host: str | None = None
+    smtp_port: int = 25
+    smtp_user: str | None = None
+    smtp_password: SecretStr | None = None
+    smtp_from: str = "consult-bot@localhost"
+    smtp_starttls: bool = False
+
+    # --- personal data and surveys
+    survey_salt: SecretStr = SecretStr("change-me")
+    log_level: str = "INFO"
+
+    @cached_property
+    def admin_ids(self) -> frozenset[str]:
+        return frozenset(x.strip() for x in self.staff_admin_ids.split(",") if x.strip())

@@ -1,0 +1,393 @@
+"""The conversation engine: one event in, replies out, state saved, whatever the channel.
+
+A conversation is a stack of *steps*. A step is data plus behaviour: ``screen()`` says what to
+show (text and options), ``on_option`` / ``on_text`` / ``on_contact`` / ``on_files`` react. The
+engine does everything common to all steps: global commands (start, menu, back, help, cancel),
+typed numbers and labels for buttons, stale buttons, bad input, persistence and error handling.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import ClassVar, Literal
+
+from handlers import texts
+from handlers.matching import clean, is_greeting, match_label, nav_command, parse_number
+from handlers.models import Address, Attachment, Button, Contact, Document, Event, Outgoing, Reply, Venue
+from handlers.services import Services
+from storage.conversations import State, StateConflict, load_state, save_state
+
+log = logging.getLogger(__name__)
+
+HOME = "menu"
+GLOBAL_PREFIX = "g."
+MAX_TEXT = 4000  # longer messages are refused politely, never truncated silently
+
+
+@dataclass(frozen=True, slots=True)
+class Option:
+    id: str  # short ASCII, unique on its screen
+    label: str
+    aliases: tuple[str, ...] = ()
+    url: str | None = None  # a link, not a choice
+
+
+@dataclass(slots=True)
+class Screen:
+    """What a step shows. ``text_mode`` says what typed text that is not a button means:
+    ``none`` — only buttons; ``search`` — a question to understand; ``input`` — an answer to store."""
+
+    text: str
+    rows: list[list[Option]] = field(default_factory=list)
+    title: str | None = None
+    text_mode: Literal["none", "search", "input"] = "none"
+    max_text: int = 1000
+    nav: bool = True
+    request_contact: bool = False
+    venue: Venue | None = None
+    document: Document | None = None
+    image: Document | None = None
+    menu: bool = True  # a navigation screen (Telegram edits it in place)
+
+    def options(self) -> list[Option]:
+        return [o for row in self.rows for o in row if o.url is None]
+
+
+class Step:
+    """Base class of every step. Subclasses set ``name`` and override what they need."""
+
+    name: ClassVar[str]
+
+    async def screen(self, ctx: Context) -> Screen:
+        raise NotImplementedError
+
+    async def on_option(self, ctx: Context, option_id: str) -> None:
+        ctx.say(texts.NOT_UNDERSTOOD)
+
+    async def on_text(self, ctx: Context, text: str) -> bool:
+        return False
+
+    async def on_contact(self, ctx: Context, contact: Contact) -> bool:
+        return False
+
+    async def on_files(self, ctx: Context, files: tuple[Attachment, ...]) -> bool:
+        return False
+
+
+STEPS: dict[str, Step] = {}
+
+
+def step(cls: type[Step]) -> type[Step]:
+    """Register a step class under its ``name``."""
+    if cls.name in STEPS:
+        raise RuntimeError(f"step {cls.name!r} registered twice")
+    STEPS[cls.name] = cls()
+    return cls
+
+
+CommandHandler = Callable[["Context", str], Awaitable[None]]
+
+
+@dataclass(frozen=True, slots=True)
+class SlashCommand:
+    name: str
+    handler: CommandHandler
+    description: str
+    staff: bool = False
+
+
+COMMANDS: dict[str, SlashCommand] = {}
+
+ActionHandler = Callable[["Context", str], Awaitable[None]]
+ACTIONS: dict[str, ActionHandler] = {}
+ACTION_PREFIX = "a."
+
+
+def action(name: str) -> Callable[[ActionHandler], ActionHandler]:
+    """Register a button that works from any message at any time, whatever the current step:
+    payload ``a.<name>.<argument>`` (e.g. ``a.rq_take.17`` on a staff card, ``a.vcancel.5`` on a
+    visit reminder). The handler checks permissions and that the argument still makes sense."""
+    def register(fn: ActionHandler) -> ActionHandler:
+        if "." in name:
+            raise ValueError("action names contain no dots")
+        ACTIONS[name] = fn
+        return fn
+    return register
+
+
+def action_payload(name: str, arg: str | int = "") -> str:
+    payload = f"{ACTION_PREFIX}{name}.{arg}"
+    if len(payload.encode()) > 64:
+        raise ValueError(f"payload too long for Telegram: {payload!r}")
+    return payload
+
+
+ChatRouter = Callable[["Context"], Awaitable[bool]]
+CHAT_ROUTERS: list[ChatRouter] = []
+
+
+def chat_router(fn: ChatRouter) -> ChatRouter:
+    """Register a hook that sees every event first and may take it (True), e.g. messages in a staff
+    chat, which are not a citizen's conversation. A hook that takes an event and wants no screen
+    shown after its replies sets ``ctx.show_screen = False``."""
+    CHAT_ROUTERS.append(fn)
+    return fn
+
+
+def command(name: str, description: str, *, staff: bool = False) -> Callable[[CommandHandler], CommandHandler]:
+    """Register a slash command (``/visits``); ``staff`` ones are refused to anyone but staff."""
+    def register(fn: CommandHandler) -> CommandHandler:
+        COMMANDS[name] = SlashCommand(name, fn, description, staff)
+        return fn
+    return register
+
+
+class Context:
+    """What a step handler may do: read the event and state, say things, move, notify others."""
+
+    def __init__(self, event: Event, state: State, services: Services) -> None:
+        self.event = event
+        self.state = state
+        self.services = services
+        self.replies: list[Reply] = []
+        self.outbox: list[Outgoing] = []
+        self.show_screen = True
+        self.now: datetime = services.clock()
+
+    # --- state
+    @property
+    def params(self) -> dict:
+        return self.state.params
+
+    @property
+    def data(self) -> dict:
+        return self.state.data
+
+    # --- output
+    def say(self, text: str | Reply, **kwargs: object) -> None:
+        self.replies.append(text if isinstance(text, Reply) else Reply(text=text, **kwargs))  # type: ignore[arg-type]
+
+    def notify(self, address: Address, reply: Reply, *, staff: bool = True) -> None:
+        self.outbox.append(Outgoing(address, reply, staff))
+
+    # --- navigation
+    def go(self, name: str, params: dict | None = None, *, push: bool = True) -> None:
+        if name not in STEPS:
+            raise KeyError(f"unknown step {name!r}")
+        if (push and self.state.step != name) or (push and self.state.params != (params or {})):
+            self.state.stack.append([self.state.step, self.state.params])
+            del self.state.stack[:-30]  # bounded: state stays small
+        self.state.step = name
+        self.state.params = dict(params or {})
+
+    def back(self) -> bool:
+        if not self.state.stack:
+            return False
+        name, params = self.state.stack.pop()
+        if name not in STEPS:
+            return self.back()
+        self.state.step, self.state.params = name, dict(params)
+        return True
+
+    def home(self, *, keep_data: bool = False) -> None:
+        self.state.step, self.state.params, self.state.stack = HOME, {}, []
+        if not keep_data:
+            self.state.data = {k: v for k, v in self.state.data.items() if k.startswith("_")}
+
+    def is_staff(self) -> bool:
+        return self.services.is_staff(self.event)
+
+
+def _token(state: State) -> str:
+    raw = state.step + json.dumps(state.params, sort_keys=True, ensure_ascii=False, default=str)
+    return hashlib.blake2s(raw.encode(), digest_size=3).hexdigest()
+
+
+def render(screen: Screen, state: State) -> Reply:
+    """Turn a screen into a reply: option buttons carry ``<token>.<option id>`` as payload."""
+    token = _token(state)
+    rows: list[list[Button]] = []
+    for row in screen.rows:
+        buttons = [Button(o.label, url=o.url) if o.url else Button(o.label, payload=f"{token}.{o.id}")
+                   for o in row]
+        if buttons:
+            rows.append(buttons)
+    if screen.nav and state.step != HOME:
+        nav = [Button(texts.BTN_BACK, payload=GLOBAL_PREFIX + "back")] if state.stack else []
+        nav.append(Button(texts.BTN_MENU, payload=GLOBAL_PREFIX + "menu"))
+        rows.append(nav)
+    return Reply(text=screen.text, title=screen.title, buttons=rows, venue=screen.venue,
+                 document=screen.document, image=screen.image, request_contact=screen.request_contact,
+                 menu=screen.menu)
+
+
+class Engine:
+    """Handles one event at a time per person (the lock), saving state after every step."""
+
+    def __init__(self, services: Services) -> None:
+        self.services = services
+
+    async def handle(self, event: Event) -> list[Outgoing]:
+        here = Address(event.channel, event.chat_id, user_id=event.user_id)
+        async with self.services.locks.hold(event.key):
+            for attempt in range(3):
+                try:
+                    ctx = await self._process(event)
+                    break
+                except StateConflict:
+                    log.warning("state of %s:%s changed concurrently, retrying (%d)", *event.key, attempt + 1)
+                except Exception:
+                    log.exception("failed to handle %s event of %s:%s", event.channel, *event.key)
+                    return [Outgoing(here, Reply(texts.INTERNAL_ERROR, buttons=[[
+                        Button(texts.BTN_MENU, payload=GLOBAL_PREFIX + "menu")]]))]
+            else:
+                return [Outgoing(here, Reply(texts.BUSY, buttons=[[
+                    Button(texts.BTN_MENU, payload=GLOBAL_PREFIX + "menu")]]))]
+        return [Outgoing(here, r) for r in ctx.replies] + ctx.outbox
+
+    async def _process(self, event: Event) -> Context:
+        db = self.services.db
+        state = await load_state(db, event.channel, event.user_id) or State(step=HOME)
+        if state.step not in STEPS:  # a step removed by an upgrade: start over politely
+            state.step, state.params, state.stack = HOME, {}, []
+        ctx = Context(event, state, self.services)
+        await self._dispatch(ctx)
+        if ctx.show_screen:
+            ctx.replies.append(render(await STEPS[state.step].screen(ctx), state))
+        await save_state(db, event.channel, event.user_id, event.chat_id, state, ctx.now)
+        return ctx
+
+    async def _dispatch(self, ctx: Context) -> None:
+        ev = ctx.event
+        for router in CHAT_ROUTERS:
+            if await router(ctx):
+                return
+        if ev.payload and ev.payload.startswith(ACTION_PREFIX):
+            name, _, arg = ev.payload[len(ACTION_PREFIX):].partition(".")
+            handler = ACTIONS.get(name)
+            if handler is None:
+                ctx.say(texts.STALE_BUTTON)
+            else:
+                await handler(ctx, arg)
+            return
+        if ev.payload:
+            await self._payload(ctx, ev.payload)
+        elif ev.contact:
+            if not await STEPS[ctx.state.step].on_contact(ctx, ev.contact):
+                ctx.say(texts.CONTACT_NOT_EXPECTED)
+        elif ev.attachments and not (ev.text and ev.text.strip()):
+            if not await STEPS[ctx.state.step].on_files(ctx, ev.attachments):
+                ctx.say(texts.ONLY_TEXT)
+        elif ev.text is not None:
+            await self._text(ctx, ev.text, ev.attachments)
+        else:
+            ctx.say(texts.ONLY_TEXT)
+
+    async def _payload(self, ctx: Context, payload: str) -> None:
+        if payload.startswith(GLOBAL_PREFIX):
+            await self._nav(ctx, payload[len(GLOBAL_PREFIX):])
+            return
+        token, _, option_id = payload.partition(".")
+        current = STEPS[ctx.state.step]
+        if token != _token(ctx.state):
+            ctx.say(texts.STALE_BUTTON)
+            return
+        screen = await current.screen(ctx)
+        if option_id not in {o.id for o in screen.options()}:
+            ctx.say(texts.STALE_BUTTON)
+            return
+        await current.on_option(ctx, option_id)
+
+    async def _text(self, ctx: Context, raw: str, files: tuple[Attachment, ...]) -> None:
+        text = clean(raw)
+        current = STEPS[ctx.state.step]
+        if not text:
+            ctx.say(texts.EMPTY_MESSAGE)
+            return
+        if text.startswith("/"):
+            name = text.split()[0].split("@")[0].lower()
+            if name in COMMANDS:
+                cmd = COMMANDS[name]
+                if cmd.staff and not ctx.is_staff():
+                    log.warning("refused staff command %s from %s:%s", name, *ctx.event.key)
+                    ctx.say(texts.STAFF_ONLY)
+                    return
+                await cmd.handler(ctx, text[len(text.split()[0]):].strip())
+                return
+        nav = nav_command(text)
+        if nav:
+            await self._nav(ctx, nav)
+            return
+        if text.startswith("/"):
+            ctx.say(texts.UNKNOWN_COMMAND)
+            return
+        screen = await current.screen(ctx)
+        if screen.text_mode != "input" and is_greeting(text):
+            await self._nav(ctx, "start")
+            return
+        options = screen.options()
+        number = parse_number(text)
+        in_range = number is not None and 1 <= number <= len(options)
+        if in_range:
+            await current.on_option(ctx, options[number - 1].id)  # type: ignore[operator]
+            return
+        if number is not None and screen.text_mode != "input":
+            nav_numbers = self._nav_numbers(ctx, len(options))
+            if number in nav_numbers:
+                await self._nav(ctx, nav_numbers[number])
+            else:
+                ctx.say(texts.NO_SUCH_NUMBER.format(n=number, total=len(options)))
+            return
+        chosen = match_label(text, options, strict=screen.text_mode != "none")
+        if chosen is None:
+            chosen_nav = match_label(text, [Option("back", texts.BTN_BACK), Option("menu", texts.BTN_MENU)],
+                                     strict=True)
+            if chosen_nav:
+                await self._nav(ctx, chosen_nav.id)
+                return
+        if chosen is not None:
+            await current.on_option(ctx, chosen.id)
+            return
+        if screen.text_mode == "none":
+            ctx.say(texts.NOT_UNDERSTOOD)
+            return
+        if len(text) > min(screen.max_text, MAX_TEXT):
+            ctx.say(texts.TOO_LONG.format(n=len(text), limit=min(screen.max_text, MAX_TEXT)))
+            return
+        if files and not await current.on_files(ctx, files):
+            ctx.say(texts.ONLY_TEXT)
+            return
+        if not await current.on_text(ctx, text):
+            ctx.say(texts.NOT_UNDERSTOOD)
+
+    def _nav_numbers(self, ctx: Context, n_options: int) -> dict[int, str]:
+        """The numbers the console shows for the back/menu buttons after the options."""
+        if ctx.state.step == HOME:
+            return {}
+        names = (["back"] if ctx.state.stack else []) + ["menu"]
+        return {n_options + i + 1: name for i, name in enumerate(names)}
+
+    async def _nav(self, ctx: Context, name: str) -> None:
+        if name == "start":
+            ctx.home()
+            ctx.say(texts.WELCOME)
+        elif name == "menu":
+            ctx.home(keep_data=True)
+        elif name == "cancel":
+            was_home = ctx.state.step == HOME
+            ctx.home()
+            ctx.say(texts.NOTHING_TO_CANCEL if was_home else texts.CANCELLED)
+        elif name == "back":
+            if not ctx.back():
+                ctx.say(texts.ALREADY_HOME if ctx.state.step == HOME else texts.NO_WAY_BACK)
+                if ctx.state.step != HOME:
+                    ctx.home(keep_data=True)
+        elif name == "help":
+            ctx.say(texts.HELP)
+        else:
+            ctx.say(texts.NOT_UNDERSTOOD)

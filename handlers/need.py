@@ -1,0 +1,192 @@
+"""Need identification: clarifying questions down a topic's tree, free-text understanding with a
+"did I understand you right?" check, the out-of-scope answer, and the result card with contacts."""
+
+from __future__ import annotations
+
+from bot.config import Node, Topic, phone_display
+from bot.worktime import describe_schedule, line_status
+from handlers import texts
+from handlers.engine import STEPS, Context, Option, Screen, Step, step
+
+
+def _topic_node(ctx: Context) -> tuple[Topic, Node]:
+    topic = ctx.services.directory.topic(ctx.params.get("topic", ""))
+    if topic is None:
+        raise LookupError(f"unknown topic {ctx.params.get('topic')!r}")
+    node = topic.root.find(ctx.params.get("node") or topic.root.id) or topic.root
+    return topic, node
+
+
+async def route_question(ctx: Context, text: str) -> None:
+    """Understand a free-text question and move to the fitting step."""
+    understood = ctx.services.understanding.understand(text)
+    ctx.data["question"] = text[:1000]
+    if understood.verdict == "confident":
+        g = understood.guesses[0]
+        ctx.go("need.confirm", {"topic": g.id, "node": g.node})
+    elif understood.verdict == "unsure":
+        ctx.go("need.choose", {"guesses": [[g.id, g.node] for g in understood.guesses]})
+    elif understood.verdict == "outside":
+        ctx.go("need.outside", {"id": understood.guesses[0].id})
+    else:
+        ctx.say(texts.NOT_RECOGNIZED)
+        ctx.home(keep_data=True)
+
+
+def _open_node(ctx: Context, topic: Topic, node: Node) -> None:
+    ctx.data["topic"] = topic.id
+    if node.children:
+        ctx.go("need.node", {"topic": topic.id, "node": node.id})
+    else:
+        ctx.go("need.result", {"topic": topic.id, "node": node.id})
+
+
+class _Searching(Step):
+    """Steps where a typed question is understood anew."""
+
+    async def on_text(self, ctx: Context, text: str) -> bool:
+        await route_question(ctx, text)
+        return True
+
+
+@step
+class NodeStep(_Searching):
+    """A clarifying question of a topic ("active listening"): what exactly do you need?"""
+
+    name = "need.node"
+
+    async def screen(self, ctx: Context) -> Screen:
+        topic, node = _topic_node(ctx)
+        return Screen(title=topic.short, text=node.question or topic.title,
+                      rows=[[Option(c.id, c.label)] for c in node.children], text_mode="search")
+
+    async def on_option(self, ctx: Context, option_id: str) -> None:
+        topic, node = _topic_node(ctx)
+        child = next(c for c in node.children if c.id == option_id)
+        _open_node(ctx, topic, child)
+
+
+@step
+class ConfirmStep(_Searching):
+    """After a free-text question: did I understand you right?"""
+
+    name = "need.confirm"
+
+    async def screen(self, ctx: Context) -> Screen:
+        topic, node = _topic_node(ctx)
+        text = (texts.CONFIRM_TOPIC.format(label=topic.short) if node is topic.root
+                else texts.CONFIRM_TOPIC_IN.format(label=node.label, topic=topic.short))
+        return Screen(text=text, rows=[[Option("yes", texts.BTN_CONFIRM_YES, aliases=("да", "верно", "ага")),
+                                        Option("no", texts.BTN_CONFIRM_NO, aliases=("нет", "не верно"))]],
+                      text_mode="search")
+
+    async def on_option(self, ctx: Context, option_id: str) -> None:
+        if option_id == "yes":
+            topic, node = _topic_node(ctx)
+            _open_node(ctx, topic, node)
+        else:
+            ctx.home(keep_data=True)
+            ctx.say(texts.TOPICS_PROMPT)
+
+
+@step
+class ChooseStep(_Searching):
+    """Unsure which topic: offer the two or three likeliest."""
+
+    name = "need.choose"
+
+    async def screen(self, ctx: Context) -> Screen:
+        rows = []
+        for i, (topic_id, node_id) in enumerate(ctx.params.get("guesses", [])):
+            topic = ctx.services.directory.topic(topic_id)
+            if topic is None:
+                continue
+            node = topic.root.find(node_id) if node_id else None
+            label = topic.short if node is None or node is topic.root else node.label
+            rows.append([Option(f"g{i}", label)])
+        rows.append([Option("none", texts.BTN_NONE_OF_THESE)])
+        return Screen(text=texts.CHOOSE_AMONG, rows=rows, text_mode="search")
+
+    async def on_option(self, ctx: Context, option_id: str) -> None:
+        if option_id == "none":
+            ctx.home(keep_data=True)
+            ctx.say(texts.TOPICS_PROMPT)
+            return
+        topic_id, node_id = ctx.params["guesses"][int(option_id[1:])]
+        topic = ctx.services.directory.topic(topic_id)
+        assert topic is not None
+        _open_node(ctx, topic, topic.root.find(node_id) if node_id else topic.root)
+
+
+@step
+class OutsideStep(_Searching):
+    """Not our question: say so and tell where to turn instead (section 4 of the order)."""
+
+    name = "need.outside"
+
+    async def screen(self, ctx: Context) -> Screen:
+        item = ctx.services.directory.out_of_scope_item(ctx.params.get("id", ""))
+        lines = [texts.OUT_OF_SCOPE_HEAD, "", item.answer if item else ""]
+        links: list[Option] = []
+        if item and item.contacts:
+            lines += ["", texts.OUT_OF_SCOPE_WHERE]
+            for c in item.contacts:
+                parts = [c.name, *c.phones]
+                if c.url:
+                    parts.append(c.url)
+                lines.append("• " + ", ".join(parts))
+                if c.url:
+                    links.append(Option(f"u{len(links)}", c.name[:40], url=c.url))
+        rows = [[Option("other", texts.BTN_ASK_OTHER)], [Option("ours", texts.BTN_ITS_OURS)]]
+        return Screen(title=item.title if item else None, text="\n".join(lines).strip(),
+                      rows=[*([[o] for o in links]), *rows], text_mode="search", menu=False)
+
+    async def on_option(self, ctx: Context, option_id: str) -> None:
+        ctx.home(keep_data=True)
+        if option_id == "ours":
+            ctx.say(texts.TOPICS_PROMPT)
+
+
+def contact_lines(ctx: Context, topic: Topic) -> list[str]:
+    d = ctx.services.directory
+    hours = describe_schedule(d.hours.line)
+    status = line_status(ctx.services.calendar, d.hours.line, ctx.now, ctx.services.tz)
+    return [
+        texts.RESULT_WHERE.format(department=d.department(topic.department).name),
+        texts.RESULT_PHONES.format(phones=", ".join(phone_display(p) for p in topic.phones)),
+        texts.RESULT_EMAILS.format(emails=", ".join(topic.emails)),
+        texts.RESULT_HOURS.format(hours=hours),
+        status.text,
+    ]
+
+
+@step
+class ResultStep(_Searching):
+    """The answer: short guidance, the responsible department, its contacts, and whether the line
+    is open right now; then what to do next (write, book a visit, ask another question)."""
+
+    name = "need.result"
+
+    async def screen(self, ctx: Context) -> Screen:
+        topic, node = _topic_node(ctx)
+        ctx.data["topic"] = topic.id
+        head = node.answer if node.answer else topic.title
+        text = "\n".join([head, "", *contact_lines(ctx, topic)])
+        actions = []
+        if "requests.start" in STEPS:
+            actions.append(Option("write", texts.BTN_WRITE))
+        if "visits.start" in STEPS:
+            actions.append(Option("book", texts.BTN_BOOK))
+        rows = [actions] if actions else []
+        rows.append([Option("other", texts.BTN_OTHER_QUESTION)])
+        return Screen(title=topic.short if node is topic.root else f"{topic.short}: {node.label}", text=text,
+                      rows=rows, text_mode="search", menu=False)
+
+    async def on_option(self, ctx: Context, option_id: str) -> None:
+        topic, _ = _topic_node(ctx)
+        if option_id == "write":
+            ctx.go("requests.start", {"topic": topic.id})
+        elif option_id == "book":
+            ctx.go("visits.start", {"topic": topic.id})
+        else:
+            ctx.home(keep_data=True)

@@ -1,0 +1,7 @@
+"""All user-facing texts, in plain polite Russian: one module per area, one place for all.
+
+Flows import ``from handlers import texts`` and use ``texts.NAME``; content about topics,
+departments and contacts lives in directory.yaml, questionnaires in survey.yaml.
+"""
+
+from handlers.texts.core import *  # noqa: F403

@@ -1,0 +1,171 @@
+"""Free-text understanding: which topic (and which clarifying answer) a question is about.
+
+Words are reduced to lemmas with pymorphy3 (``аттестации`` -> ``аттестация``), unknown words are
+matched to the vocabulary with rapidfuzz (``атестация`` -> ``аттестация``), and every keyword
+phrase of directory.yaml whose lemmas all occur in the question adds its length to the score of
+its topic, clarifying node or out-of-scope item. Longer phrases therefore outweigh single words:
+``пенсия за выслугу лет`` (ours) beats ``пенсия`` (not ours).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Literal
+
+import pymorphy3
+from rapidfuzz import fuzz, process
+
+from bot.config import Directory, Node, Topic
+
+_WORD = re.compile(r"[а-яёa-z0-9]+(?:-[а-яёa-z0-9]+)?", re.IGNORECASE)
+STOP = frozenset(
+    "и в во на по о об от до для с со к ко у за из а но или как что чтобы где когда ли же бы не ни "
+    "я мне меня мой моя мои мы нас наш вы вас ваш он она они его её их это этот эта тот та то "
+    "быть есть был была хотеть мочь можно нужно надо подсказать скажите подскажите пожалуйста "
+    "здравствуйте добрый день какой который весь свой такой так уже ещё еще очень".split()
+)
+
+
+@lru_cache(maxsize=1)
+def _morph() -> pymorphy3.MorphAnalyzer:
+    return pymorphy3.MorphAnalyzer()
+
+
+@lru_cache(maxsize=50_000)
+def lemma(word: str) -> str:
+    word = word.lower().replace("ё", "е")
+    if word.isdigit() or len(word) < 2:
+        return word
+    return _morph().parse(word)[0].normal_form.replace("ё", "е")
+
+
+def lemmas(text: str) -> list[str]:
+    return [lemma(w) for w in _WORD.findall(text)]
+
+
+@dataclass(frozen=True, slots=True)
+class Phrase:
+    lemmas: frozenset[str]
+    weight: float
+
+
+def _phrases(keywords: list[str]) -> list[Phrase]:
+    out = []
+    for kw in keywords:
+        ls = frozenset(lm for lm in lemmas(kw) if lm not in STOP)
+        if ls:
+            out.append(Phrase(ls, float(len(ls))))
+    return out
+
+
+@dataclass(frozen=True, slots=True)
+class Guess:
+    kind: Literal["topic", "outside"]
+    id: str
+    node: str | None
+    score: float
+
+
+@dataclass(frozen=True, slots=True)
+class Understood:
+    """``confident`` — one clear answer; ``unsure`` — offer ``guesses``; ``outside`` — not ours."""
+
+    verdict: Literal["confident", "unsure", "outside", "unknown"]
+    guesses: tuple[Guess, ...] = ()
+
+
+class Understanding:
+    def __init__(self, directory: Directory) -> None:
+        self.directory = directory
+        self._topics: dict[str, list[Phrase]] = {}
+        self._nodes: dict[str, list[tuple[Node, list[Phrase]]]] = {}
+        self._outside: dict[str, list[Phrase]] = {}
+        self._needs: dict[str, list[Phrase]] = {n.id: _phrases(n.keywords) for n in directory.needs}
+        vocab: set[str] = set()
+        for t in directory.topics:
+            self._topics[t.id] = _phrases(t.keywords)
+            self._nodes[t.id] = [(n, _phrases(n.keywords)) for n in t.root.walk() if n.keywords]
+        for o in directory.out_of_scope:
+            self._outside[o.id] = _phrases(o.keywords)
+        for groups in (self._topics.values(), self._outside.values(), self._needs.values()):
+            for phrases in groups:
+                for p in phrases:
+                    vocab.update(p.lemmas)
+        for nodes in self._nodes.values():
+            for _, phrases in nodes:
+                for p in phrases:
+                    vocab.update(p.lemmas)
+        self._vocab = sorted(w for w in vocab if len(w) >= 4)
+        self._vocab_set = frozenset(vocab)
+
+    # ------------------------------------------------------------------ words
+    def words(self, text: str) -> frozenset[str]:
+        """Lemmas of the text, with misspelt words replaced by the vocabulary word they resemble."""
+        out = set()
+        for raw in _WORD.findall(text.lower()):
+            lm = lemma(raw)
+            if lm in STOP:
+                continue
+            out.add(lm)
+            if lm not in self._vocab_set and len(lm) >= 4:
+                fixed = self._fix(raw.replace("ё", "е"), lm)
+                if fixed:
+                    out.add(fixed)
+        return frozenset(out)
+
+    @lru_cache(maxsize=20_000)  # noqa: B019  (one Understanding per process)
+    def _fix(self, raw: str, lm: str) -> str | None:
+        cutoff = 80 if len(lm) >= 6 else 86
+        best = None
+        for candidate in {raw, lm}:
+            hit = process.extractOne(candidate, self._vocab, scorer=fuzz.ratio, score_cutoff=cutoff)
+            if hit and (best is None or hit[1] > best[1]):
+                best = hit
+        return best[0] if best else None
+
+    @staticmethod
+    def _score(words: frozenset[str], phrases: list[Phrase]) -> float:
+        return sum(p.weight for p in phrases if p.lemmas <= words)
+
+    # ------------------------------------------------------------------ topics
+    def understand(self, text: str) -> Understood:
+        words = self.words(text)
+        if not words:
+            return Understood("unknown")
+        topic_scores = sorted(((self._score(words, ph), tid) for tid, ph in self._topics.items()),
+                              reverse=True)
+        node_scores = {tid: self._best_node(tid, words) for tid in self._topics}
+        # A clarifying answer's own keywords also count for its topic.
+        scored = sorted(((s + node_scores[tid][1] * 0.5, tid) for s, tid in topic_scores), reverse=True)
+        outside = max(((self._score(words, ph), oid) for oid, ph in self._outside.items()), default=(0.0, ""))
+        best_score, _best_id = scored[0]
+        if outside[0] > 0 and outside[0] >= best_score:
+            return Understood("outside", (Guess("outside", outside[1], None, outside[0]),))
+        if best_score <= 0:
+            return Understood("unknown")
+        guesses = tuple(Guess("topic", tid, node_scores[tid][0], s) for s, tid in scored
+                        if s > 0 and s >= best_score * 0.6)[:3]
+        if len(guesses) == 1 or guesses[0].score >= guesses[1].score * 1.5:
+            return Understood("confident", guesses[:1])
+        return Understood("unsure", guesses)
+
+    def _best_node(self, topic_id: str, words: frozenset[str]) -> tuple[str | None, float]:
+        best: tuple[str | None, float] = (None, 0.0)
+        for node, phrases in self._nodes[topic_id]:
+            score = self._score(words, phrases)
+            if score > best[1] or (score == best[1] and score > 0 and node.children == [] and best[0] is None):
+                best = (node.id, score)
+        return best
+
+    # ------------------------------------------------------------------ needs
+    def need(self, text: str, topic: Topic | None = None) -> str | None:
+        """The typical need (``info``, ``documents`` ...) a written request most likely expresses."""
+        words = self.words(text)
+        allowed = set(topic.needs) if topic and topic.needs else set(self._needs)
+        scores = sorted(((self._score(words, ph), nid) for nid, ph in self._needs.items() if nid in allowed),
+                        reverse=True)
+        if scores and scores[0][0] > 0:
+            return scores[0][1]
+        return "info" if "info" in allowed else None
