@@ -1,3 +1,3 @@
 """Every conversation a citizen can have, registered by importing its module."""
 
-from handlers import contacts, menu, need  # noqa: F401
+from handlers import contacts, menu, need, personal  # noqa: F401

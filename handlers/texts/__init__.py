@@ -5,3 +5,4 @@ departments and contacts lives in directory.yaml, questionnaires in survey.yaml.
 """
 
 from handlers.texts.core import *  # noqa: F403
+from handlers.texts.personal import *  # noqa: F403
