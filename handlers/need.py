@@ -29,8 +29,7 @@ async def route_question(ctx: Context, text: str) -> None:
     elif understood.verdict == "outside":
         ctx.go("need.outside", {"id": understood.guesses[0].id})
     else:
-        ctx.say(texts.NOT_RECOGNIZED)
-        ctx.home(keep_data=True)
+        ctx.say(texts.NOT_RECOGNIZED)  # stay where the client is: his options are shown again
 
 
 def _open_node(ctx: Context, topic: Topic, node: Node) -> None:

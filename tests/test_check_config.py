@@ -1,0 +1,128 @@
+"""check-config: every problem in the YAML files is named with file, field and reason."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from bot.cli import main
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture
+def files(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, Path]:
+    out = {}
+    for name in ("directory", "survey", "calendar"):
+        path = tmp_path / f"{name}.yaml"
+        path.write_text((ROOT / f"{name}.yaml").read_text(encoding="utf-8"), encoding="utf-8")
+        monkeypatch.setenv(f"{name.upper()}_FILE", str(path))
+        out[name] = path
+    monkeypatch.chdir(tmp_path)  # no .env of the developer is read
+    return out
+
+
+def _edit(path: Path, change) -> None:  # type: ignore[no-untyped-def]
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    change(data)
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+
+
+def _check(capsys: pytest.CaptureFixture[str]) -> tuple[int, str]:
+    code = main(["check-config"])
+    out = capsys.readouterr()
+    return code, out.out + out.err
+
+
+def test_shipped_files_are_valid(files: dict[str, Path], capsys: pytest.CaptureFixture[str]) -> None:
+    code, out = _check(capsys)
+    assert code == 0, out
+    assert "тем 6" in out and "в порядке" in out
+
+
+def test_missing_field(files: dict[str, Path], capsys: pytest.CaptureFixture[str]) -> None:
+    _edit(files["directory"], lambda d: d["topics"][1].pop("phones"))
+    code, out = _check(capsys)
+    assert code == 1
+    assert f"{files['directory']}: topics.attestation.phones: Field required" in out
+
+
+def test_wrong_type(files: dict[str, Path], capsys: pytest.CaptureFixture[str]) -> None:
+    _edit(files["directory"], lambda d: d["visit_place"].update(latitude="север"))
+    code, out = _check(capsys)
+    assert code == 1
+    assert f"{files['directory']}: visit_place.latitude:" in out and "number" in out
+
+
+def test_duplicated_topic_id(files: dict[str, Path], capsys: pytest.CaptureFixture[str]) -> None:
+    _edit(files["directory"], lambda d: d["topics"][2].update(id="attestation"))
+    code, out = _check(capsys)
+    assert code == 1
+    assert "topics: повторяющийся id 'attestation'" in out
+
+
+def test_bad_phone(files: dict[str, Path], capsys: pytest.CaptureFixture[str]) -> None:
+    _edit(files["directory"], lambda d: d["topics"][0]["phones"].append("539-46-66"))
+    code, out = _check(capsys)
+    assert code == 1
+    assert ("topics.competitions.phones: телефон '539-46-66' не в формате (8-812)539-46-66") in out
+
+
+def test_unknown_department_and_need(files: dict[str, Path], capsys: pytest.CaptureFixture[str]) -> None:
+    def change(d: dict) -> None:
+        d["topics"][3]["department"] = "nowhere"
+        d["topics"][3]["needs"] = ["teleport"]
+
+    _edit(files["directory"], change)
+    code, out = _check(capsys)
+    assert code == 1
+    assert "topics.training.department: нет отдела с id 'nowhere'" in out
+    assert "topics.training.needs: нет типовой потребности 'teleport'" in out
+
+
+def test_broken_yaml_syntax(files: dict[str, Path], capsys: pytest.CaptureFixture[str]) -> None:
+    files["directory"].write_text("topics:\n  - id: x\n   bad: [\n", encoding="utf-8")
+    code, out = _check(capsys)
+    assert code == 1
+    assert f"{files['directory']}: строка" in out and "синтаксическая ошибка YAML" in out
+
+
+def test_survey_errors_are_reported_in_the_same_run(files: dict[str, Path],
+                                                     capsys: pytest.CaptureFixture[str]) -> None:
+    _edit(files["directory"], lambda d: d["topics"][0].pop("emails"))
+
+    def change(s: dict) -> None:
+        s["surveys"][0]["questions"][0]["type"] = "dropdown"
+
+    _edit(files["survey"], change)
+    code, out = _check(capsys)
+    assert code == 1
+    assert "topics.competitions.emails: Field required" in out
+    assert f"{files['survey']}: surveys.appendix1.questions.q1.type: Input should be" in out
+
+
+def test_survey_condition_must_name_an_existing_option(files: dict[str, Path],
+                                                       capsys: pytest.CaptureFixture[str]) -> None:
+    _edit(files["survey"], lambda s: s["surveys"][0]["questions"][4].update(
+        show_if={"question": "q4", "equals": "Может быть"}))
+    code, out = _check(capsys)
+    assert code == 1
+    assert f"{files['survey']}: surveys.appendix1: вопрос 'q5': в условии варианты, которых нет у 'q4': " \
+           "Может быть" in out
+
+
+def test_missing_file(files: dict[str, Path], capsys: pytest.CaptureFixture[str]) -> None:
+    files["calendar"].unlink()
+    code, out = _check(capsys)
+    assert code == 1
+    assert f"{files['calendar']}: файл не найден" in out
+
+
+def test_bot_refuses_to_start_on_invalid_file(files: dict[str, Path], capsys: pytest.CaptureFixture[str]) -> None:
+    _edit(files["directory"], lambda d: d["topics"][1].pop("phones"))
+    code = main(["demo"])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert "бот не запущен" in err and "topics.attestation.phones: Field required" in err
