@@ -16,11 +16,14 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import ClassVar, Literal
 
+from sqlalchemy.exc import InterfaceError, OperationalError
+
 from handlers import texts
 from handlers.matching import clean, is_greeting, match_label, nav_command, parse_number
 from handlers.models import Address, Attachment, Button, Contact, Document, Event, Outgoing, Reply, Venue
 from handlers.services import Services
 from storage.conversations import State, StateConflict, load_state, save_state
+from storage.locks import person_lock
 
 log = logging.getLogger(__name__)
 
@@ -233,21 +236,27 @@ class Engine:
         self.services = services
 
     async def handle(self, event: Event) -> list[Outgoing]:
+        """Process one event; always returns at least one reply for the person, never raises."""
         here = Address(event.channel, event.chat_id, user_id=event.user_id)
-        async with self.services.locks.hold(event.key):
-            for attempt in range(3):
-                try:
-                    ctx = await self._process(event)
-                    break
-                except StateConflict:
-                    log.warning("state of %s:%s changed concurrently, retrying (%d)", *event.key, attempt + 1)
-                except Exception:
-                    log.exception("failed to handle %s event of %s:%s", event.channel, *event.key)
-                    return [Outgoing(here, Reply(texts.INTERNAL_ERROR, buttons=[[
-                        Button(texts.BTN_MENU, payload=GLOBAL_PREFIX + "menu")]]))]
-            else:
-                return [Outgoing(here, Reply(texts.BUSY, buttons=[[
-                    Button(texts.BTN_MENU, payload=GLOBAL_PREFIX + "menu")]]))]
+        menu = [[Button(texts.BTN_MENU, payload=GLOBAL_PREFIX + "menu")]]
+        try:
+            async with person_lock(self.services.db, event.key):
+                for attempt in range(3):
+                    try:
+                        ctx = await self._process(event)
+                        break
+                    except StateConflict:
+                        log.warning("state of %s:%s changed concurrently, retrying (%d)", *event.key, attempt + 1)
+                else:
+                    return [Outgoing(here, Reply(texts.BUSY, buttons=menu))]
+        except (OSError, OperationalError, InterfaceError, TimeoutError) as exc:
+            # The database is unreachable: apologise; the next message is tried afresh (the pool
+            # reconnects by itself), so the bot recovers without a restart.
+            log.error("database unavailable while handling %s:%s: %s", *event.key, exc)
+            return [Outgoing(here, Reply(texts.DB_UNAVAILABLE))]
+        except Exception:
+            log.exception("failed to handle %s event of %s:%s", event.channel, *event.key)
+            return [Outgoing(here, Reply(texts.INTERNAL_ERROR, buttons=menu))]
         return [Outgoing(here, r) for r in ctx.replies] + ctx.outbox
 
     async def _process(self, event: Event) -> Context:
