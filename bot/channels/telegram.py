@@ -1,0 +1,140 @@
+"""The Telegram channel: ``run_telegram`` for ``consult-bot run`` — long polling (default) or a
+webhook server with the secret header checked and a health endpoint; the command menu is set at
+start-up. The adapter itself is ``telegram_channel.TelegramChannel``."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import hmac
+import logging
+from contextlib import suppress
+
+from aiogram import Bot
+from aiogram.client.session.aiohttp import AiohttpSession
+from aiogram.client.telegram import PRODUCTION, TelegramAPIServer
+from aiogram.exceptions import TelegramUnauthorizedError
+from aiohttp import web
+from sqlalchemy import text as sql_text
+
+from bot.app import App
+from bot.channels.telegram_channel import ALLOWED_UPDATES, BOT_DEFAULTS, CHANNEL, TelegramChannel
+from bot.channels.telegram_retry import RetryMiddleware, RetryPolicy, Sleep
+from bot.settings import Settings
+
+__all__ = ["BOT_DEFAULTS", "TelegramChannel", "create_bot", "run_telegram", "webhook_secret", "webhook_url"]
+log = logging.getLogger(__name__)
+
+
+def create_bot(settings: Settings, *, sleep: Sleep = asyncio.sleep) -> Bot:
+    """A Bot on the public Bot API or a self-hosted one, with bounded retries of every call."""
+    if settings.telegram_token is None:
+        raise ValueError("TELEGRAM_TOKEN is not set")
+    api = TelegramAPIServer.from_base(settings.telegram_api_server) if settings.telegram_api_server else PRODUCTION
+    session = AiohttpSession(api=api, timeout=settings.telegram_request_timeout)
+    session.middleware(RetryMiddleware(RetryPolicy(
+        attempts=settings.telegram_send_attempts, delay=settings.telegram_retry_delay,
+        max_retry_after=settings.telegram_max_retry_after), sleep=sleep))
+    return Bot(token=settings.telegram_token.get_secret_value(), session=session, default=BOT_DEFAULTS)
+
+
+def webhook_secret(settings: Settings) -> str:
+    """TELEGRAM_WEBHOOK_SECRET, or one derived from the token: the same on every instance behind
+    the proxy, and unknown to anyone who does not have the token anyway."""
+    if settings.telegram_webhook_secret:
+        return settings.telegram_webhook_secret.get_secret_value()
+    assert settings.telegram_token is not None
+    token = settings.telegram_token.get_secret_value().encode()
+    return hmac.new(token, b"consult-bot webhook", hashlib.sha256).hexdigest()
+
+
+def webhook_url(settings: Settings) -> str:
+    base = (settings.telegram_webhook_url or "").rstrip("/")
+    path = "/" + settings.telegram_webhook_path.lstrip("/")
+    return base if base.endswith(path) else base + path
+
+
+async def _run_polling(channel: TelegramChannel, stop: asyncio.Event) -> None:
+    settings = channel.services.settings
+    bot, dp = channel.bot, channel.dispatcher
+    await bot.delete_webhook(drop_pending_updates=False)  # getUpdates is refused while a webhook is set
+    polling = asyncio.create_task(dp.start_polling(
+        bot, handle_signals=False, close_bot_session=False, polling_timeout=settings.telegram_polling_timeout,
+        allowed_updates=ALLOWED_UPDATES))
+    waiter = asyncio.create_task(stop.wait())
+    try:
+        await asyncio.wait({polling, waiter}, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        waiter.cancel()
+        if not polling.done():
+            try:
+                await dp.stop_polling()
+            except RuntimeError:  # stopped before it had started
+                polling.cancel()
+            with suppress(asyncio.CancelledError):
+                await polling
+    polling.result()  # polling that ended by itself failed: the supervisor restarts it
+
+
+async def _run_webhook(channel: TelegramChannel, stop: asyncio.Event) -> None:
+    from aiogram.webhook.aiohttp_server import SimpleRequestHandler
+
+    settings = channel.services.settings
+    secret = webhook_secret(settings)
+    web_app = web.Application()
+    SimpleRequestHandler(dispatcher=channel.dispatcher, bot=channel.bot, secret_token=secret,
+                         handle_in_background=True).register(web_app, path=settings.telegram_webhook_path)
+
+    async def health(_: web.Request) -> web.Response:
+        try:
+            async with asyncio.timeout(5), channel.services.db.session() as s:
+                await s.execute(sql_text("SELECT 1"))
+        except Exception as exc:
+            log.warning("health check: database unavailable: %s", exc)
+            return web.json_response({"status": "database unavailable"}, status=503)
+        return web.json_response({"status": "ok", "channel": CHANNEL, "mode": "webhook"})
+
+    web_app.router.add_get(settings.telegram_health_path, health)
+    runner = web.AppRunner(web_app, access_log=None)
+    await runner.setup()
+    try:
+        await web.TCPSite(runner, settings.telegram_webhook_host, settings.telegram_webhook_port).start()
+        await channel.bot.set_webhook(url=webhook_url(settings), secret_token=secret,
+                                      allowed_updates=ALLOWED_UPDATES, drop_pending_updates=False)
+        log.info("telegram: webhook at %s, listening on %s:%s", webhook_url(settings),
+                 settings.telegram_webhook_host, settings.telegram_webhook_port)
+        await stop.wait()
+    finally:
+        await runner.cleanup()
+
+
+async def run_telegram(app: App, stop: asyncio.Event, *, bot: Bot | None = None) -> None:
+    """The Telegram channel until ``stop`` is set (``consult-bot run``); ``bot`` is for tests."""
+    settings = app.services.settings
+    if settings.telegram_mode == "webhook" and not settings.telegram_webhook_url:
+        log.error("TELEGRAM_MODE=webhook needs TELEGRAM_WEBHOOK_URL (the public https address of this server); "
+                  "the Telegram channel is not started")
+        return
+    own_bot = bot is None
+    bot = bot or create_bot(settings)
+    channel = TelegramChannel(app, bot)
+    app.add_channel(channel)
+    try:
+        try:
+            me = await bot.me()
+        except TelegramUnauthorizedError:  # restarting would not help
+            log.error("telegram: Telegram does not accept TELEGRAM_TOKEN (401 Unauthorized); check the token "
+                      "from @BotFather. The Telegram channel is not started")
+            return
+        log.info("telegram: bot @%s (%s mode)", me.username, settings.telegram_mode)
+        await channel.setup_commands()
+        if settings.telegram_mode == "webhook":
+            await _run_webhook(channel, stop)
+        else:
+            await _run_polling(channel, stop)
+    finally:
+        if app.channels.get(CHANNEL) is channel:
+            del app.channels[CHANNEL]
+        await channel.close()
+        if own_bot:
+            await bot.session.close()

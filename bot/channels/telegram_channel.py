@@ -1,0 +1,492 @@
+"""The Telegram channel (aiogram 3): updates in, core events to the engine, core replies out.
+
+No flow logic here: one router turns messages, button presses and shared contacts into
+``Event``s and renders the engine's ``Reply``s the way Telegram users expect — inline keyboards,
+navigation screens edited in place, results as new messages, files, venues, a "share my number"
+keyboard. Middlewares keep one flooding person from hurting others and make sure an error is
+logged and apologised for, never silent. Sending retries 429/5xx/network errors (see
+``telegram_retry``); a person who blocked the bot is marked unreachable.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+from collections.abc import Awaitable, Callable
+from contextlib import suppress
+from dataclasses import dataclass
+from typing import Any
+
+from aiogram import BaseMiddleware, Bot, Dispatcher, Router
+from aiogram.client.default import DefaultBotProperties
+from aiogram.enums import ChatAction, ChatType, ParseMode
+from aiogram.exceptions import (
+    TelegramAPIError,
+    TelegramBadRequest,
+    TelegramForbiddenError,
+    TelegramMigrateToChat,
+    TelegramNetworkError,
+    TelegramRetryAfter,
+    TelegramServerError,
+)
+from aiogram.types import (
+    BotCommand,
+    BotCommandScopeChat,
+    BotCommandScopeDefault,
+    BufferedInputFile,
+    CallbackQuery,
+    ChatMemberUpdated,
+    InlineKeyboardMarkup,
+    LinkPreviewOptions,
+    Message,
+    ReplyKeyboardMarkup,
+    ReplyKeyboardRemove,
+    TelegramObject,
+)
+
+from bot.app import App
+from bot.channels.antiflood import FloodGuard, Verdict, flood_guard
+from bot.channels.telegram_events import CHANNEL, USER_CONTENT, addressed, callback_event, message_event
+from bot.channels.telegram_memory import ChatMemory, chat_memory
+from bot.channels.telegram_render import caption, contact_keyboard, escape, html_chunks, inline_keyboard, split_text
+from handlers import texts
+from handlers.engine import COMMANDS, GLOBAL_PREFIX
+from handlers.models import Attachment, Button, Event, Outgoing, Reply, TransientSendError
+from storage.clients import get_client, mark_unreachable, touch_client
+from storage.locks import KeyedLocks
+from storage.sent import record_sent
+
+log = logging.getLogger(__name__)
+
+ALLOWED_UPDATES = ["message", "callback_query", "my_chat_member"]
+NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
+BOT_DEFAULTS = DefaultBotProperties(parse_mode=ParseMode.HTML, link_preview_is_disabled=True)
+Markup = InlineKeyboardMarkup | ReplyKeyboardMarkup | ReplyKeyboardRemove
+Part = Callable[[Markup | None, int | None], Awaitable[Message | None]]  # None: skipped
+_COMMAND_NAME = re.compile(r"^[a-z0-9_]{1,32}$")
+
+
+def chat_ref(chat_id: str | int) -> int | str:
+    """Telegram chat ids are numbers; ``@channelname`` stays a string."""
+    try:
+        return int(chat_id)
+    except (TypeError, ValueError):
+        return str(chat_id)
+
+
+def is_private(chat_id: int | str) -> bool:
+    return isinstance(chat_id, int) and chat_id > 0  # users are positive, groups negative
+
+
+@dataclass(slots=True)
+class _Here:
+    """The chat an event came from: where its answers are shown."""
+
+    chat_id: int
+    user_id: str
+    thread_id: int | None = None
+    pressed: int | None = None  # the message whose button was pressed
+    shown: int = 0
+    reachable: bool = True
+
+
+class _ErrorGuard(BaseMiddleware):
+    """Outermost: any failure is logged with its context and the person gets an apology."""
+
+    def __init__(self, channel: TelegramChannel) -> None:
+        self.channel = channel
+
+    async def __call__(self, handler: Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]],
+                       event: TelegramObject, data: dict[str, Any]) -> Any:
+        try:
+            return await handler(event, data)
+        except Exception:
+            update = data.get("event_update")
+            if isinstance(event, CallbackQuery):
+                what = f"button {event.data!r}"
+                chat = event.message.chat.id if event.message else event.from_user.id
+                user = event.from_user.id
+            elif isinstance(event, Message):
+                what = f"{getattr(event.content_type, 'value', event.content_type)} message"
+                chat, user = event.chat.id, event.from_user.id if event.from_user else None
+            else:
+                what, chat, user = type(event).__name__, None, None
+            log.exception("telegram: failed to handle %s from user %s in chat %s (update %s)", what, user, chat,
+                          getattr(update, "update_id", None))
+            await self.channel.apologize(event)
+            return None
+
+
+class _FloodGate(BaseMiddleware):
+    """Inner (after the group filter, so group chatter does not count): drops what is over the limit."""
+
+    def __init__(self, channel: TelegramChannel) -> None:
+        self.channel = channel
+
+    async def __call__(self, handler: Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]],
+                       event: TelegramObject, data: dict[str, Any]) -> Any:
+        user = getattr(event, "from_user", None)
+        if user is None:
+            return await handler(event, data)
+        verdict = await self.channel.flood.check(f"{CHANNEL}:{user.id}")
+        if verdict is Verdict.PASS:
+            return await handler(event, data)
+        log.info("telegram: flood from user %s, %s dropped (%s)", user.id, type(event).__name__, verdict.value)
+        await self.channel.flood_notice(event, warn=verdict is Verdict.WARN)
+        return None
+
+
+class TelegramChannel:
+    name = CHANNEL
+    typing_after = 1.0  # seconds of thinking before "typing…" is shown
+
+    def __init__(self, app: App, bot: Bot, *, flood: FloodGuard | None = None,
+                 memory: ChatMemory | None = None) -> None:
+        self.app = app
+        self.services = app.services
+        self.bot = bot
+        settings = self.services.settings
+        self.flood = flood if flood is not None else flood_guard(settings.flood_rate, settings.flood_burst,
+                                                                 settings.redis_url)
+        self.memory = memory if memory is not None else chat_memory(settings.redis_url)
+        self._chat_locks = KeyedLocks()  # answers in one chat go out in the order of its events
+        self._inflight: set[asyncio.Task[Any]] = set()
+
+        self.router = Router(name="consult-bot")
+        for observer in (self.router.message, self.router.callback_query):
+            observer.outer_middleware(_ErrorGuard(self))
+            observer.middleware(_FloodGate(self))
+        self.router.message.register(self._on_message, self._for_us)
+        self.router.callback_query.register(self._on_callback)
+        self.router.my_chat_member.register(self._on_membership)
+        self.dispatcher = Dispatcher()
+        self.dispatcher.include_router(self.router)
+
+    # ------------------------------------------------------------------ incoming
+    def _is_staff_chat(self, chat_id: int) -> bool:
+        return (CHANNEL, str(chat_id)) in self.services.staff_chats
+
+    async def _for_us(self, message: Message) -> bool:
+        """Filter: a person's own content; in a group, only what is addressed to the bot, except in
+        staff chats, where the staff features see everything."""
+        if message.from_user is None or message.from_user.is_bot:
+            return False
+        if message.content_type not in USER_CONTENT:
+            return False
+        if message.chat.type == ChatType.PRIVATE or self._is_staff_chat(message.chat.id):
+            return True
+        if message.chat.type in (ChatType.GROUP, ChatType.SUPERGROUP):
+            return addressed(message, await self.bot.me())
+        return False
+
+    async def _on_message(self, message: Message) -> None:
+        me = await self.bot.me()
+        event = message_event(message, me)
+        thread = message.message_thread_id if message.is_topic_message else None
+        if event.contact is not None:
+            await self.memory.set_contact_keyboard(message.chat.id, True)  # still shown: remove it next
+        await self._process(event, _Here(message.chat.id, event.user_id, thread_id=thread))
+
+    async def _on_callback(self, query: CallbackQuery) -> None:
+        await self.answer_query(query)  # first: the button stops spinning whatever happens next
+        if query.data is None:
+            return
+        msg = query.message
+        chat_id = msg.chat.id if msg is not None else query.from_user.id
+        accessible = isinstance(msg, Message)  # messages older than 48 hours are not
+        here = _Here(chat_id, str(query.from_user.id),
+                     thread_id=msg.message_thread_id if accessible and msg.is_topic_message else None,
+                     pressed=msg.message_id if accessible else None)
+        await self._process(callback_event(query, chat_id), here)
+
+    async def _on_membership(self, update: ChatMemberUpdated) -> None:
+        """A person who blocks the bot is unreachable from now on; unblocking makes him reachable."""
+        if update.chat.type != ChatType.PRIVATE:
+            return
+        who = str(update.chat.id)
+        if update.new_chat_member.status == "kicked":
+            log.info("telegram: user %s blocked the bot", who)
+            await mark_unreachable(self.services.db, CHANNEL, who)
+        elif update.new_chat_member.status == "member" and await get_client(self.services.db, CHANNEL, who):
+            log.info("telegram: user %s unblocked the bot", who)
+            await touch_client(self.services.db, CHANNEL, who, who, self.services.clock())
+
+    async def _process(self, event: Event, here: _Here) -> None:
+        task = asyncio.current_task()
+        if task is not None:
+            self._inflight.add(task)
+        try:
+            async with self._chat_locks.hold((CHANNEL, str(here.chat_id))):
+                typing = asyncio.create_task(self._typing_later(here))
+                try:
+                    outs = await self.app.engine.handle(event)
+                finally:
+                    typing.cancel()
+                await self._show(here, outs)
+        finally:
+            if task is not None:
+                self._inflight.discard(task)
+
+    async def _typing_later(self, here: _Here) -> None:
+        """If the answer takes a while (a busy database, a chart), show "typing…" meanwhile."""
+        await asyncio.sleep(self.typing_after)
+        with suppress(TelegramAPIError):
+            await self.bot.send_chat_action(chat_id=here.chat_id, action=ChatAction.TYPING,
+                                            message_thread_id=here.thread_id)
+
+    async def _show(self, here: _Here, outs: list[Outgoing]) -> None:
+        for out in outs:
+            a = out.address
+            same_chat = a.channel == CHANNEL and a.chat_id == str(here.chat_id)
+            if not same_chat or getattr(out, "on_result", None) is not None:
+                await self.app.deliver(out)
+                continue
+            if not here.reachable:
+                continue
+            edit = here.pressed if here.shown == 0 else None
+            ids = await self.send_reply(here.chat_id, out.reply, thread_id=a.thread_id or here.thread_id,
+                                        user_id=here.user_id, edit=edit)
+            here.shown += 1
+            here.reachable = ids is not None
+
+    # ------------------------------------------------------------------ outgoing
+    async def deliver(self, out: Outgoing) -> bool:
+        """A message to another chat (a staff chat, optionally a forum topic, or a client)."""
+        chat = chat_ref(out.address.chat_id)
+        try:
+            ids = await self.send_reply(chat, out.reply, thread_id=out.address.thread_id,
+                                        user_id=out.address.user_id)
+        except (TelegramNetworkError, TelegramServerError, TelegramRetryAfter) as exc:
+            # The retry budget is spent but the message is fine: worth another try later (outbox).
+            raise TransientSendError(f"telegram: {type(exc).__name__}: {exc}") from exc
+        except (TelegramAPIError, ValueError):
+            log.exception("telegram: could not deliver a message to chat %s", chat)
+            return False
+        return ids is not None
+
+    async def send_reply(self, chat_id: int | str, reply: Reply, *, thread_id: int | None = None,
+                         user_id: str | None = None, edit: int | None = None) -> list[int] | None:
+        """Show a reply; the ids of the messages, or None when the chat cannot be written to."""
+        target = chat_id
+        ids: list[int] = []
+        for _ in range(2):
+            try:
+                ids = await self._render(target, reply, thread_id, user_id, edit)
+                break
+            except TelegramMigrateToChat as exc:  # a group became a supergroup: its id changed
+                log.error("telegram: chat %s is now %s; update its id in the settings", target,
+                          exc.migrate_to_chat_id)
+                target, edit = exc.migrate_to_chat_id, None
+            except TelegramForbiddenError as exc:
+                await self._unreachable(target, exc.message)
+                return None
+            except TelegramBadRequest as exc:
+                if "chat not found" in exc.message.lower():
+                    log.warning("telegram: chat %s not found", target)
+                    return None
+                raise
+        else:
+            return None
+        if reply.tag:
+            now = self.services.clock()
+            for message_id in ids:
+                await record_sent(self.services.db, CHANNEL, str(target), str(message_id), reply.tag, now)
+        return ids
+
+    async def _unreachable(self, chat_id: int | str, why: str) -> None:
+        if is_private(chat_id):
+            log.info("telegram: user %s is unreachable (%s)", chat_id, why)
+            await mark_unreachable(self.services.db, CHANNEL, str(chat_id))
+        else:
+            log.error("telegram: the bot cannot write to chat %s (%s)", chat_id, why)
+
+    async def _render(self, chat_id: int | str, reply: Reply, thread_id: int | None, user_id: str | None,
+                      edit: int | None) -> list[int]:
+        chunks = html_chunks(reply)
+        markup = inline_keyboard(reply)
+        files: tuple[Attachment, ...] = getattr(reply, "files", ())
+        drop_keyboard = not reply.request_contact and await self.memory.contact_keyboard(chat_id)
+        only_text = not (reply.venue or reply.document or reply.image or reply.request_contact or files)
+        if (edit is not None and reply.menu and only_text and len(chunks) == 1 and not drop_keyboard
+                and await self.memory.menu_owned_by(chat_id, edit, user_id)
+                and await self._edit(chat_id, edit, chunks[0], markup)):
+            return [edit]
+
+        parts = self._parts(chat_id, reply, chunks)
+        keyboard_at = len(parts) - 1  # buttons go under the last message, re-sent files come after
+        parts += [self._file_part(chat_id, f) for f in files]
+        want_contact = reply.request_contact and is_private(chat_id)
+        hint = want_contact and (markup is not None or keyboard_at < 0)
+        if hint:
+            parts.append(self._text_part(chat_id, escape(texts.TG_SHARE_PHONE_HINT)))
+        ids: list[int] = []
+        for i, part in enumerate(parts):
+            kb: Markup | None = markup if i == keyboard_at else None
+            if want_contact and i == len(parts) - 1:
+                kb = contact_keyboard()
+            inline_later = None
+            if drop_keyboard and i == 0:
+                # One message cannot carry both: remove the reply keyboard, then add the buttons.
+                inline_later, kb = (kb if isinstance(kb, InlineKeyboardMarkup) else None), ReplyKeyboardRemove()
+            sent, thread_id = await self._send_part(part, kb, thread_id)
+            if sent is None:
+                continue
+            ids.append(sent.message_id)
+            if drop_keyboard and i == 0:
+                await self.memory.set_contact_keyboard(chat_id, False)
+                if inline_later is not None:
+                    await self.bot.edit_message_reply_markup(chat_id=chat_id, message_id=sent.message_id,
+                                                             reply_markup=inline_later)
+        if want_contact:
+            await self.memory.set_contact_keyboard(chat_id, True)
+        if reply.menu and len(parts) == 1 and chunks and markup is not None and ids and not want_contact:
+            await self.memory.remember_menu(chat_id, ids[0], user_id)
+        return ids
+
+    def _text_part(self, chat_id: int | str, html: str) -> Part:
+        async def send(kb: Markup | None, thread_id: int | None) -> Message:
+            return await self.bot.send_message(chat_id=chat_id, text=html, parse_mode=ParseMode.HTML,
+                                               link_preview_options=NO_PREVIEW, reply_markup=kb,
+                                               message_thread_id=thread_id)
+        return send
+
+    def _parts(self, chat_id: int | str, reply: Reply, chunks: list[str]) -> list[Part]:
+        """Text first, then the picture, the file and the place on the map."""
+        parts = [self._text_part(chat_id, chunk) for chunk in chunks]
+        for doc, kind in ((reply.image, "photo"), (reply.document, "document")):
+            if doc is None:
+                continue
+            cap = caption(doc)
+            if doc.caption and cap is None:  # too long for a caption: a message of its own before the file
+                parts += [self._text_part(chat_id, escape(p)) for p in split_text(doc.caption)]
+            file = BufferedInputFile(doc.content, filename=doc.filename)
+
+            async def send_file(kb: Markup | None, thread_id: int | None, file: BufferedInputFile = file,
+                                cap: str | None = cap, kind: str = kind) -> Message:
+                if kind == "photo":
+                    return await self.bot.send_photo(chat_id=chat_id, photo=file, caption=cap,
+                                                     parse_mode=ParseMode.HTML, reply_markup=kb,
+                                                     message_thread_id=thread_id)
+                return await self.bot.send_document(chat_id=chat_id, document=file, caption=cap,
+                                                    parse_mode=ParseMode.HTML, reply_markup=kb,
+                                                    message_thread_id=thread_id)
+            parts.append(send_file)
+        if reply.venue is not None:
+            v = reply.venue
+
+            async def send_venue(kb: Markup | None, thread_id: int | None) -> Message:
+                return await self.bot.send_venue(chat_id=chat_id, latitude=v.latitude, longitude=v.longitude,
+                                                 title=v.title, address=v.address, reply_markup=kb,
+                                                 message_thread_id=thread_id)
+            parts.append(send_venue)
+        return parts
+
+    def _file_part(self, chat_id: int | str, f: Attachment) -> Part:
+        """A file a person sent, sent again by its Telegram id (no download and upload)."""
+        async def send(kb: Markup | None, thread_id: int | None) -> Message | None:
+            common: dict[str, Any] = {"chat_id": chat_id, "reply_markup": kb, "message_thread_id": thread_id}
+            try:
+                if f.kind == "photo":
+                    return await self.bot.send_photo(photo=f.file_id, **common)
+                if f.kind == "sticker":
+                    return await self.bot.send_sticker(sticker=f.file_id, **common)
+                if f.kind == "voice":
+                    return await self.bot.send_voice(voice=f.file_id, **common)
+                if f.kind == "video":
+                    return await self.bot.send_video(video=f.file_id, **common)
+                return await self.bot.send_document(document=f.file_id, **common)
+            except TelegramBadRequest as exc:  # a file id of another bot or an expired one: skip it
+                log.warning("telegram: could not re-send %s %s to chat %s: %s", f.kind, f.file_id, chat_id,
+                            exc.message)
+                return None
+        return send
+
+    async def _send_part(self, part: Part, kb: Markup | None, thread_id: int | None
+                         ) -> tuple[Message | None, int | None]:
+        """Send one part; a forum topic that is gone is not worth losing the message: the chat gets it."""
+        try:
+            return await part(kb, thread_id), thread_id
+        except TelegramBadRequest as exc:
+            if thread_id is None or "thread not found" not in exc.message.lower():
+                raise
+            log.error("telegram: topic %s not found; sending to the chat without a topic", thread_id)
+            return await part(kb, None), None
+
+    async def _edit(self, chat_id: int | str, message_id: int, html: str, markup: InlineKeyboardMarkup | None) -> bool:
+        try:
+            await self.bot.edit_message_text(chat_id=chat_id, message_id=message_id, text=html,
+                                             parse_mode=ParseMode.HTML, link_preview_options=NO_PREVIEW,
+                                             reply_markup=markup)
+        except TelegramBadRequest as exc:
+            if "message is not modified" in exc.message:
+                return True
+            log.info("telegram: cannot edit message %s in chat %s (%s); sending a new one", message_id, chat_id,
+                     exc.message)
+            return False
+        return True
+
+    # ------------------------------------------------------------------ politeness
+    async def answer_query(self, query: CallbackQuery, text: str | None = None) -> None:
+        """Every press is answered; an old query can no longer be, which is fine."""
+        try:
+            await self.bot.answer_callback_query(callback_query_id=query.id, text=text)
+        except TelegramBadRequest as exc:
+            log.debug("telegram: callback query %s not answered: %s", query.id, exc.message)
+
+    async def flood_notice(self, event: TelegramObject, *, warn: bool) -> None:
+        text = texts.FLOOD if warn else None
+        if isinstance(event, CallbackQuery):
+            await self.answer_query(event, text)
+        elif isinstance(event, Message) and text:
+            await self.send_reply(event.chat.id, Reply(text), thread_id=event.message_thread_id
+                                  if event.is_topic_message else None)
+
+    async def apologize(self, event: TelegramObject) -> None:
+        if isinstance(event, CallbackQuery):
+            await self.answer_query(event)
+            chat_id = event.message.chat.id if event.message else event.from_user.id
+        elif isinstance(event, Message):
+            chat_id = event.chat.id
+        else:
+            return
+        sorry = Reply(texts.INTERNAL_ERROR, buttons=[[Button(texts.BTN_MENU, payload=GLOBAL_PREFIX + "menu")]])
+        try:
+            await self.send_reply(chat_id, sorry)
+        except Exception:
+            log.exception("telegram: could not even apologise in chat %s", chat_id)
+
+    # ------------------------------------------------------------------ lifecycle
+    async def setup_commands(self) -> None:
+        """The command menu next to the input field; staff chats and admins also see staff commands."""
+        public = [BotCommand(command=name, description=descr) for name, descr in (
+            ("start", texts.CMD_START), ("menu", texts.CMD_MENU), ("back", texts.CMD_BACK),
+            ("help", texts.CMD_HELP), ("cancel", texts.CMD_CANCEL))]
+        staff: list[BotCommand] = []
+        for cmd in COMMANDS.values():
+            name = cmd.name.lstrip("/")
+            if not _COMMAND_NAME.match(name) or any(c.command == name for c in public + staff):
+                continue
+            (staff if cmd.staff else public).append(BotCommand(command=name, description=cmd.description[:256] or name))
+        scopes: list[tuple[list[BotCommand], Any]] = [(public, BotCommandScopeDefault())]
+        staff_chats = {chat for channel, chat in self.services.staff_chats if channel == CHANNEL}
+        staff_chats |= {who.split(":", 1)[1] for who in self.services.settings.admin_ids
+                        if who.startswith(CHANNEL + ":")}
+        if staff:
+            scopes += [(public + staff, BotCommandScopeChat(chat_id=chat_ref(chat))) for chat in sorted(staff_chats)]
+        for commands, scope in scopes:
+            try:
+                await self.bot.set_my_commands(commands=commands, scope=scope)
+            except TelegramAPIError as exc:
+                log.warning("telegram: could not set the command menu for %s: %s", scope.type, exc.message)
+
+    async def drain(self, grace: float = 10.0) -> None:
+        """Wait for the events being handled (on shutdown, before the database closes)."""
+        pending = {t for t in self._inflight if t is not asyncio.current_task()}
+        if pending:
+            await asyncio.wait(pending, timeout=grace)
+
+    async def close(self) -> None:
+        await self.drain()
+        await self.flood.close()
+        await self.memory.close()
