@@ -1,0 +1,206 @@
+"""What the citizen's and the staff's sides of personal visits share: Russian dates, the booking
+confirmation (venue and .ics file), reminders as stored jobs, and staff notices."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+
+from icalendar import Alarm, Calendar
+from icalendar import Event as IcsEvent
+
+from bot.config import Department, VisitSettings, phone_display
+from handlers import texts
+from handlers.models import Address, Document, Outgoing, Reply, Venue
+from handlers.services import Services
+from storage.jobs import cancel_jobs, schedule_job
+from storage.visits import Visit
+
+REMINDER_KIND = "visit_reminder"
+FOLLOWUP_KIND = "visit_followup"  # when a visit is over: the satisfaction survey may be offered
+MIN_REMINDER_LEAD = timedelta(minutes=30)  # a reminder right after booking would be noise
+
+MONTHS = ("января", "февраля", "марта", "апреля", "мая", "июня", "июля", "августа", "сентября", "октября",
+          "ноября", "декабря")
+WEEKDAYS_SHORT = ("пн", "вт", "ср", "чт", "пт", "сб", "вс")
+WEEKDAYS_FULL = ("понедельник", "вторник", "среда", "четверг", "пятница", "суббота", "воскресенье")
+
+
+def hm(moment: datetime) -> str:
+    return f"{moment.hour}:{moment.minute:02d}"
+
+
+def day_label(day: date) -> str:
+    """``Ср, 18 марта``: a button."""
+    return f"{WEEKDAYS_SHORT[day.weekday()].capitalize()}, {day.day} {MONTHS[day.month - 1]}"
+
+
+def day_long(day: date) -> str:
+    """``среда, 18 марта 2026``"""
+    return f"{WEEKDAYS_FULL[day.weekday()]}, {day.day} {MONTHS[day.month - 1]} {day.year}"
+
+
+def relative_day(day: date, today: date) -> str:
+    if day == today:
+        return "сегодня"
+    if day == today + timedelta(days=1):
+        return "завтра"
+    return f"{WEEKDAYS_SHORT[day.weekday()]}, {day.day} {MONTHS[day.month - 1]}"
+
+
+def period(services: Services, start: datetime, end: datetime) -> str:
+    """``среда, 18 марта 2026, 10:30–11:00``"""
+    start, end = start.astimezone(services.tz), end.astimezone(services.tz)
+    return f"{day_long(start.date())}, {hm(start)}–{hm(end)}"
+
+
+def when(services: Services, visit: Visit) -> str:
+    return period(services, visit.start, visit.end)
+
+
+def when_short(services: Services, visit: Visit) -> str:
+    """``18.03 10:30``: fits a button."""
+    start = visit.start.astimezone(services.tz)
+    return f"{start:%d.%m} {hm(start)}"
+
+
+def plural(n: int, one: str, few: str, many: str) -> str:
+    if n % 10 == 1 and n % 100 != 11:
+        return one
+    if 2 <= n % 10 <= 4 and not 12 <= n % 100 <= 14:
+        return few
+    return many
+
+
+def hours_text(hours: float) -> str:
+    """``24 часа``, ``1 час``, ``30 минут``."""
+    if hours < 1 or hours != int(hours):
+        minutes = round(hours * 60)
+        return f"{minutes} {plural(minutes, 'минуту', 'минуты', 'минут')}"
+    n = int(hours)
+    return f"{n} {plural(n, 'час', 'часа', 'часов')}"
+
+
+def department(services: Services, dep_id: str) -> Department | None:
+    return next((d for d in services.directory.departments if d.id == dep_id), None)
+
+
+def rules(services: Services, dep_id: str) -> VisitSettings:
+    dep = department(services, dep_id)
+    return dep.visits if dep else VisitSettings(enabled=False)
+
+
+def department_phones(services: Services, dep_id: str) -> str:
+    topic = next((t for t in services.directory.topics if t.department == dep_id), None)
+    return ", ".join(phone_display(p) for p in topic.phones) if topic else ""
+
+
+def venue(services: Services) -> Venue:
+    place = services.directory.visit_place
+    return Venue(place.latitude, place.longitude, texts.BTN_VISITS, place.address)
+
+
+def visit_ics(services: Services, visit: Visit, now: datetime) -> Document:
+    """An iCalendar file of the visit, with the place, the way there and an alarm 2 hours before."""
+    place = services.directory.visit_place
+    dep = department(services, visit.department)
+    summary = texts.VISITS_ICS_SUMMARY.format(department=dep.name if dep else visit.department)
+    cal = Calendar()
+    cal.add("prodid", "-//consult-bot//visits//RU")
+    cal.add("version", "2.0")
+    cal.add("method", "PUBLISH")
+    event = IcsEvent()
+    event.add("uid", f"visit-{visit.id}@consult-bot")
+    event.add("dtstamp", now)
+    event.add("dtstart", visit.start)
+    event.add("dtend", visit.end)
+    event.add("summary", summary)
+    event.add("location", place.address)
+    event.add("geo", (place.latitude, place.longitude))
+    event.add("description", texts.VISITS_ICS_DESCRIPTION.format(how=place.how_to_get,
+                                                                 bring=place.what_to_bring or "—", id=visit.id))
+    alarm = Alarm()
+    alarm.add("action", "DISPLAY")
+    alarm.add("description", summary)
+    alarm.add("trigger", timedelta(hours=-2))
+    event.add_component(alarm)
+    cal.add_component(event)
+    return Document(filename=f"priem-{visit.id}.ics", content=cal.to_ical(), mime="text/calendar",
+                    caption=texts.VISITS_ICS_CAPTION)
+
+
+def confirmation(services: Services, visit: Visit, reminders: list[float], now: datetime) -> Reply:
+    """What a client gets on booking: when, where, how to get there, what to bring; the place on
+    a map where the channel can show one and a calendar file where it can send documents."""
+    place = services.directory.visit_place
+    dep = department(services, visit.department)
+    lines = [texts.VISITS_BOOKED.format(when=when(services, visit), department=dep.name if dep else visit.department,
+                                        address=place.address, how=place.how_to_get,
+                                        bring=place.what_to_bring or "—", id=visit.id)]
+    category = services.directory.booking.category(visit.priority)
+    if category:
+        lines.append(texts.VISITS_CONFIRM_PRIORITY.format(category=category.label))
+    if reminders:
+        lines.append(texts.VISITS_BOOKED_REMIND.format(hours=" и ".join(hours_text(h) for h in reminders)))
+    else:
+        lines.append(texts.VISITS_BOOKED_NO_REMIND)
+    return Reply(text="\n\n".join(lines), venue=venue(services), document=visit_ics(services, visit, now),
+                 tag=f"visit:{visit.id}")
+
+
+def reminder_key(visit_id: int, hours: float) -> str:
+    return f"visit:{visit_id}:{hours:g}h"
+
+
+async def schedule_reminders(services: Services, visit: Visit, now: datetime) -> list[float]:
+    """Store a reminder job for every configured lead time still ahead; returns the hours used."""
+    used: list[float] = []
+    for hours in services.directory.booking.reminders_hours:
+        due = visit.start - timedelta(hours=hours)
+        if due <= now + MIN_REMINDER_LEAD:
+            continue
+        await schedule_job(services.db, REMINDER_KIND, due, {"visit": visit.id, "hours": hours}, now=now,
+                           key=reminder_key(visit.id, hours))
+        used.append(hours)
+    return used
+
+
+async def schedule_followup(services: Services, visit: Visit, now: datetime) -> None:
+    await schedule_job(services.db, FOLLOWUP_KIND, visit.end, {"visit": visit.id}, now=now,
+                       key=f"visit:{visit.id}:after")
+
+
+async def drop_reminders(services: Services, visit_id: int) -> int:
+    """Cancel every job of a visit: reminders and the follow-up."""
+    return await cancel_jobs(services.db, f"visit:{visit_id}:")
+
+
+def staff_address(dep: Department | None) -> Address | None:
+    if dep is None or not dep.staff_chat:
+        return None
+    return Address("telegram", dep.staff_chat, dep.staff_thread)
+
+
+def visitor_lines(services: Services, visit: Visit) -> list[str]:
+    lines = [texts.VISITS_STAFF_WHO.format(name=visit.name or "не указано", phone=visit.phone or "не указан")]
+    topic = services.directory.topic(visit.topic or "")
+    if topic:
+        lines.append(texts.VISITS_STAFF_TOPIC.format(topic=topic.short))
+    category = services.directory.booking.category(visit.priority)
+    if category:
+        lines.append(texts.VISITS_STAFF_PRIORITY.format(category=category.label))
+    return lines
+
+
+def staff_notice(services: Services, visit: Visit, template: str) -> Outgoing | None:
+    """A booking or cancellation for the department's staff chat (None when it has none)."""
+    dep = department(services, visit.department)
+    address = staff_address(dep)
+    if address is None:
+        return None
+    text = template.format(id=visit.id, when=when(services, visit), department=dep.name if dep else "",
+                           who="\n".join(visitor_lines(services, visit)))
+    return Outgoing(address, Reply(text=text, tag=f"visit:{visit.id}"), staff=True)
+
+
+def client_address(visit: Visit) -> Address:
+    return Address(visit.channel, visit.chat_id, user_id=visit.user_id)

@@ -1,0 +1,314 @@
+"""Personal visits: bookings of reception places and periods closed by staff.
+
+Double booking is made impossible by the database, not by Python: a booking is a row per
+(department, slot start, place number), and a partial unique index over the *active* rows lets
+only one of any number of simultaneous attempts take a place. A cancelled row leaves the index, so
+the place is free again at once. A second partial unique index keeps one person from holding two
+visits at the same time.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from typing import Literal
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import BigInteger, CheckConstraint, Index, Integer, String, Text, delete, func, select, text, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Mapped, mapped_column
+
+from bot.config import Schedule, VisitSettings
+from bot.slots import Slot, last_day
+from bot.slots import free_slots as compute_free_slots
+from bot.worktime import WorkCalendar
+from storage.base import Base, UTCDateTime
+from storage.db import Database
+
+ACTIVE = "status = 'active'"
+
+
+class VisitRow(Base):
+    __tablename__ = "visit_bookings"
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True,
+                                    autoincrement=True)
+    department: Mapped[str] = mapped_column(String(30))
+    topic: Mapped[str | None] = mapped_column(String(30))
+    slot_start: Mapped[datetime] = mapped_column(UTCDateTime)
+    slot_end: Mapped[datetime] = mapped_column(UTCDateTime)
+    place: Mapped[int] = mapped_column(Integer)
+    channel: Mapped[str] = mapped_column(String(16))
+    user_id: Mapped[str] = mapped_column(String(64))
+    chat_id: Mapped[str] = mapped_column(String(64))
+    name: Mapped[str | None] = mapped_column(String(200))
+    phone: Mapped[str | None] = mapped_column(String(32))
+    priority: Mapped[str | None] = mapped_column(String(30))  # id of a priority category
+    status: Mapped[str] = mapped_column(String(12), default="active")  # active cancelled
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    cancelled_by: Mapped[str | None] = mapped_column(String(12))  # client staff
+    cancel_reason: Mapped[str | None] = mapped_column(Text)
+
+    __table_args__ = (
+        CheckConstraint("place >= 1", name="place_positive"),
+        CheckConstraint("slot_end > slot_start", name="slot_order"),
+        CheckConstraint("status IN ('active', 'cancelled')", name="status_known"),
+        Index("uq_visit_bookings_place", "department", "slot_start", "place", unique=True,
+              sqlite_where=text(ACTIVE), postgresql_where=text(ACTIVE)),
+        Index("uq_visit_bookings_person_time", "channel", "user_id", "slot_start", unique=True,
+              sqlite_where=text(ACTIVE), postgresql_where=text(ACTIVE)),
+        Index("ix_visit_bookings_department_start", "department", "slot_start"),
+        Index("ix_visit_bookings_person", "channel", "user_id"),
+    )
+
+
+class VisitClosureRow(Base):
+    """A period when a department receives nobody (vacation, meeting), set by staff."""
+
+    __tablename__ = "visit_closures"
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True,
+                                    autoincrement=True)
+    department: Mapped[str] = mapped_column(String(30))
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    ends_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    reason: Mapped[str | None] = mapped_column(Text)
+    created_by: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    __table_args__ = (
+        CheckConstraint("ends_at > starts_at", name="period_order"),
+        Index("ix_visit_closures_department_end", "department", "ends_at"),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Visit:
+    id: int
+    department: str
+    topic: str | None
+    start: datetime
+    end: datetime
+    place: int
+    channel: str
+    user_id: str
+    chat_id: str
+    name: str | None
+    phone: str | None
+    priority: str | None
+    status: str
+    created_at: datetime
+    cancelled_at: datetime | None
+    cancelled_by: str | None
+    cancel_reason: str | None
+
+    @property
+    def slot(self) -> Slot:
+        return Slot(self.start, self.end)
+
+
+@dataclass(frozen=True, slots=True)
+class Closure:
+    id: int
+    department: str
+    start: datetime
+    end: datetime
+    reason: str | None
+    created_by: str
+
+
+class BookingRefused(Exception):
+    """``taken``: no place left in the slot; ``closed``: staff closed the period meanwhile;
+    ``busy``: this person already has a visit at that time."""
+
+    def __init__(self, reason: Literal["taken", "closed", "busy"]) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+class _Closed(Exception):
+    pass
+
+
+def _visit(r: VisitRow) -> Visit:
+    return Visit(r.id, r.department, r.topic, r.slot_start, r.slot_end, r.place, r.channel, r.user_id, r.chat_id,
+                 r.name, r.phone, r.priority, r.status, r.created_at, r.cancelled_at, r.cancelled_by,
+                 r.cancel_reason)
+
+
+def _closure(r: VisitClosureRow) -> Closure:
+    return Closure(r.id, r.department, r.starts_at, r.ends_at, r.reason, r.created_by)
+
+
+def _day_start(day: date, tz: ZoneInfo) -> datetime:
+    return datetime.combine(day, time(0), tzinfo=tz)
+
+
+async def free_slots(db: Database, calendar: WorkCalendar, schedule: Schedule, rules: VisitSettings, department: str,
+                     now: datetime, tz: ZoneInfo, *, priority: bool = False) -> list[Slot]:
+    """The slots of a department a client may book now (only really free ones), earliest first."""
+    if not rules.enabled:
+        return []
+    since = _day_start(now.astimezone(tz).date(), tz)
+    until = _day_start(last_day(rules, now, tz) + timedelta(days=1), tz)
+    async with db.session() as s:
+        rows = (await s.execute(select(VisitRow.slot_start, VisitRow.priority).where(
+            VisitRow.department == department, VisitRow.status == "active",
+            VisitRow.slot_start >= since, VisitRow.slot_start < until))).all()
+        closed = (await s.execute(select(VisitClosureRow.starts_at, VisitClosureRow.ends_at).where(
+            VisitClosureRow.department == department, VisitClosureRow.ends_at > since,
+            VisitClosureRow.starts_at < until))).all()
+    taken: dict[datetime, int] = {}
+    priority_taken: dict[date, int] = {}
+    for start, prio in rows:
+        taken[start] = taken.get(start, 0) + 1
+        if prio:
+            day = start.astimezone(tz).date()
+            priority_taken[day] = priority_taken.get(day, 0) + 1
+    return compute_free_slots(calendar, schedule, rules, now, tz, taken=taken, priority_taken=priority_taken,
+                              closures=[(a, b) for a, b in closed], priority=priority)
+
+
+async def book_slot(db: Database, *, department: str, slot: Slot, capacity: int, channel: str, user_id: str,
+                    chat_id: str, name: str | None, phone: str | None, topic: str | None, priority: str | None,
+                    now: datetime) -> Visit:
+    """Take the first free place of ``slot``; raises ``BookingRefused`` when none is left, the
+    period was closed meanwhile, or the person already has a visit then. Safe under any number of
+    simultaneous attempts: the unique index decides, a loser tries the next place."""
+    for _ in range(capacity + 3):
+        async with db.session() as s:
+            used = set((await s.execute(select(VisitRow.place).where(
+                VisitRow.department == department, VisitRow.slot_start == slot.start,
+                VisitRow.status == "active"))).scalars())
+        free = [p for p in range(1, capacity + 1) if p not in used]
+        if not free:
+            raise BookingRefused("taken")
+        try:
+            async with db.session() as s:
+                row = VisitRow(department=department, topic=topic, slot_start=slot.start, slot_end=slot.end,
+                               place=free[0], channel=channel, user_id=user_id, chat_id=chat_id, name=name,
+                               phone=phone, priority=priority, status="active", created_at=now)
+                s.add(row)
+                await s.flush()
+                # Checked after the insert, in its transaction: a closure committed before it is seen.
+                closed = (await s.execute(select(func.count()).select_from(VisitClosureRow).where(
+                    VisitClosureRow.department == department, VisitClosureRow.starts_at < slot.end,
+                    VisitClosureRow.ends_at > slot.start))).scalar_one()
+                if closed:
+                    raise _Closed
+                return _visit(row)
+        except _Closed:
+            raise BookingRefused("closed") from None
+        except IntegrityError:
+            if await _has_visit_at(db, channel, user_id, slot.start):
+                raise BookingRefused("busy") from None
+            # Somebody took this place a moment ago: look again.
+    raise BookingRefused("taken")
+
+
+async def _has_visit_at(db: Database, channel: str, user_id: str, start: datetime) -> bool:
+    async with db.session() as s:
+        return bool((await s.execute(select(func.count()).select_from(VisitRow).where(
+            VisitRow.channel == channel, VisitRow.user_id == user_id, VisitRow.slot_start == start,
+            VisitRow.status == "active"))).scalar_one())
+
+
+async def get_visit(db: Database, visit_id: int) -> Visit | None:
+    async with db.session() as s:
+        row = await s.get(VisitRow, visit_id)
+        return _visit(row) if row else None
+
+
+async def cancel_booking(db: Database, visit_id: int, *, channel: str, user_id: str, now: datetime) -> Visit | None:
+    """Cancel a person's own future visit; None if it is not his, not active or already begun.
+    The place is free for others as soon as this returns."""
+    async with db.session() as s:
+        res = await s.execute(
+            update(VisitRow).where(VisitRow.id == visit_id, VisitRow.channel == channel, VisitRow.user_id == user_id,
+                                   VisitRow.status == "active", VisitRow.slot_start > now)
+            .values(status="cancelled", cancelled_at=now, cancelled_by="client").returning(VisitRow))
+        row = res.scalar_one_or_none()
+        return _visit(row) if row else None
+
+
+async def bookings_of(db: Database, channel: str, user_id: str, now: datetime) -> list[Visit]:
+    """A person's visits that are still ahead (or going on), earliest first."""
+    async with db.session() as s:
+        rows = (await s.execute(select(VisitRow).where(
+            VisitRow.channel == channel, VisitRow.user_id == user_id, VisitRow.status == "active",
+            VisitRow.slot_end > now).order_by(VisitRow.slot_start))).scalars().all()
+        return [_visit(r) for r in rows]
+
+
+async def agenda(db: Database, departments: Sequence[str] | None, start: datetime, end: datetime) -> list[Visit]:
+    """Active visits between ``start`` and ``end`` (all departments when None), by department and time."""
+    async with db.session() as s:
+        q = select(VisitRow).where(VisitRow.status == "active", VisitRow.slot_start >= start,
+                                   VisitRow.slot_start < end)
+        if departments is not None:
+            q = q.where(VisitRow.department.in_(list(departments)))
+        rows = (await s.execute(q.order_by(VisitRow.department, VisitRow.slot_start, VisitRow.place))).scalars()
+        return [_visit(r) for r in rows]
+
+
+async def close_time(db: Database, department: str, start: datetime, end: datetime, *, reason: str | None,
+                     by: str, now: datetime) -> tuple[Closure, list[Visit]]:
+    """Close a period for visits; the visits booked in it (not yet begun) are cancelled by staff
+    and returned so that their clients can be told."""
+    async with db.session() as s:
+        row = VisitClosureRow(department=department, starts_at=start, ends_at=end, reason=reason, created_by=by,
+                              created_at=now)
+        s.add(row)
+        await s.flush()
+        closure = _closure(row)
+    async with db.session() as s:
+        res = await s.execute(
+            update(VisitRow).where(VisitRow.department == department, VisitRow.status == "active",
+                                   VisitRow.slot_start < end, VisitRow.slot_end > start, VisitRow.slot_start > now)
+            .values(status="cancelled", cancelled_at=now, cancelled_by="staff", cancel_reason=reason)
+            .returning(VisitRow))
+        cancelled = sorted((_visit(r) for r in res.scalars()), key=lambda v: (v.start, v.id))
+    return closure, cancelled
+
+
+async def closures(db: Database, departments: Sequence[str] | None, now: datetime) -> list[Closure]:
+    """Closed periods not yet over, earliest first."""
+    async with db.session() as s:
+        q = select(VisitClosureRow).where(VisitClosureRow.ends_at > now)
+        if departments is not None:
+            q = q.where(VisitClosureRow.department.in_(list(departments)))
+        rows = (await s.execute(q.order_by(VisitClosureRow.starts_at, VisitClosureRow.id))).scalars()
+        return [_closure(r) for r in rows]
+
+
+async def reopen_time(db: Database, closure_id: int, departments: Sequence[str] | None) -> Closure | None:
+    """Remove a closed period (cancelled visits stay cancelled: their clients were told)."""
+    async with db.session() as s:
+        row = await s.get(VisitClosureRow, closure_id)
+        if row is None or (departments is not None and row.department not in departments):
+            return None
+        closure = _closure(row)
+        await s.execute(delete(VisitClosureRow).where(VisitClosureRow.id == closure_id))
+        return closure
+
+
+async def forget_visitor(db: Database, channel: str, user_id: str, now: datetime) -> list[Visit]:
+    """Delete every visit of a person who asked to be forgotten; returns the future ones that were
+    still booked (their places are free now; staff should be told)."""
+    async with db.session() as s:
+        person = (VisitRow.channel == channel) & (VisitRow.user_id == user_id)
+        rows = (await s.execute(select(VisitRow).where(person, VisitRow.status == "active",
+                                                       VisitRow.slot_start > now))).scalars().all()
+        upcoming = [_visit(r) for r in rows]
+        await s.execute(delete(VisitRow).where(person))
+        return upcoming
+
+
+async def purge_visits(db: Database, before: datetime) -> int:
+    """Delete visits that ended before ``before`` (retention period of the order) and old closures."""
+    async with db.session() as s:
+        res = await s.execute(delete(VisitRow).where(VisitRow.slot_end < before))
+        await s.execute(delete(VisitClosureRow).where(VisitClosureRow.ends_at < before))
+        return res.rowcount or 0
