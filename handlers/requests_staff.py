@@ -1,0 +1,530 @@
+"""Written requests, the staff's side: cards in the department's staff chat, answering by replying to
+a card, buttons on the card (take, urgent / not urgent, topic and need, clarify, deadlines, close)
+and commands for the same, so that staff can work from any chat and the console demo too:
+
+    /requests                 open requests, overdue first
+    /request N                the card of a request (reply to it to answer)
+    /answer N text            answer the client        /clarify N text    ask the client to clarify
+    /take N                   take into work           /urgent N да|нет   confirm urgency
+    /deadline N DD.MM.YYYY    shortened deadline (head)   /extend N days   extend once, <= 30 days (head)
+    /close N                  close without an answer through the bot
+
+Only members of staff chats (a staff chat's department) and staff admins (any department) may act;
+anyone else is refused politely and logged.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from datetime import date, datetime, timedelta
+
+from handlers import texts
+from handlers.engine import Context, action, action_payload, chat_router, command
+from handlers.models import Address, Attachment, Button, Reply
+from handlers.requests_common import (
+    CLARIFY_TAG,
+    MAX_EXTENSION_DAYS,
+    TAG,
+    add_working_days,
+    attachment_dict,
+    card,
+    channel_name,
+    client_address,
+    contact_text,
+    days_left,
+    end_of_day,
+    fmt_date,
+    forwardable,
+    left_text,
+    local_date,
+    staff_address,
+    topic_label,
+)
+from handlers.requests_jobs import schedule_delivery
+from storage.requests import (
+    Actor,
+    Request,
+    add_message,
+    get_request,
+    note_action,
+    open_requests,
+    reclassify,
+    request_messages,
+    set_deadline,
+    set_status,
+    set_urgency,
+    take_request,
+)
+from storage.sent import find_tag
+
+log = logging.getLogger(__name__)
+
+SHORT_DAYS = (1, 3, 5, 10)  # working days offered for a shortened deadline
+EXTEND_DAYS = (10, 20, 30)
+LIST_LIMIT = 40
+
+
+# --------------------------------------------------------------------------- who may act
+
+
+def actor(ctx: Context) -> Actor:
+    return Actor(f"{ctx.event.channel}:{ctx.event.user_id}", ctx.event.user_name)
+
+
+def _is_admin(ctx: Context) -> bool:
+    return f"{ctx.event.channel}:{ctx.event.user_id}" in ctx.services.settings.admin_ids
+
+
+def _own_department(ctx: Context) -> str | None:
+    return ctx.services.staff_chats.get((ctx.event.channel, ctx.event.chat_id))
+
+
+def _is_head(ctx: Context, department: str) -> bool:
+    heads = ctx.services.directory.department(department).heads
+    return _is_admin(ctx) or f"{ctx.event.channel}:{ctx.event.user_id}" in heads
+
+
+def _here(ctx: Context) -> Address:
+    return Address(ctx.event.channel, ctx.event.chat_id)
+
+
+async def _load(ctx: Context, arg: str) -> Request | None:
+    """The request an action or command is about, if this person may act on it (else say why)."""
+    ctx.show_screen = False
+    if not ctx.is_staff():
+        log.warning("refused a staff action on request %r from %s:%s in chat %s", arg, *ctx.event.key,
+                    ctx.event.chat_id)
+        ctx.say(texts.STAFF_ONLY)
+        return None
+    m = re.match(r"\s*№?\s*(\d{1,9})", arg)
+    if m is None:
+        ctx.say(texts.ST_HELP)
+        return None
+    rq = await get_request(ctx.services.db, int(m.group(1)))
+    if rq is None:
+        ctx.say(texts.ST_NO_REQUEST.format(number=m.group(1)))
+        return None
+    own = _own_department(ctx)
+    if own is not None and own != rq.department and not _is_admin(ctx):
+        log.warning("%s:%s from the %s chat tried request %d of %s", *ctx.event.key, own, rq.id, rq.department)
+        ctx.say(texts.ST_OTHER_DEPARTMENT.format(number=rq.id))
+        return None
+    return rq
+
+
+def _open(ctx: Context, rq: Request) -> bool:
+    if rq.is_open:
+        return True
+    ctx.say(texts.ST_NOT_OPEN.format(number=rq.id, status=texts.STATUS.get(rq.status, rq.status)))
+    return False
+
+
+def _pressed(ctx: Context) -> bool:
+    """A button press: the answer may replace the pressed message (Telegram edits it in place)."""
+    return ctx.event.payload is not None
+
+
+async def show_card(ctx: Context, rq: Request) -> None:
+    messages = await request_messages(ctx.services.db, rq.id)
+    pressed = _pressed(ctx)
+    reply = card(ctx.services, rq, messages, ctx.now, _here(ctx), resend_files=not pressed)
+    reply.menu = pressed
+    ctx.say(reply)
+
+
+async def send_card(ctx: Context, rq: Request) -> None:
+    """A new card in the request's department chat (a new request, or one moved from another)."""
+    address = staff_address(ctx.services, rq.department)
+    messages = await request_messages(ctx.services.db, rq.id)
+    ctx.notify(address, card(ctx.services, rq, messages, ctx.now, address))
+
+
+def _chooser(rq: Request, text: str, name: str, choices: list[tuple[str, str]]) -> Reply:
+    rows = [[Button(label, payload=action_payload(name, f"{rq.id}:{value}"))] for value, label in choices]
+    rows.append([Button(texts.BTN_BACK, payload=action_payload("rq_card", rq.id))])
+    return Reply(text=text, buttons=rows, menu=True, tag=TAG.format(id=rq.id))
+
+
+# --------------------------------------------------------------------------- answering and clarifying
+
+
+async def _to_client(ctx: Context, rq: Request, kind: str, text: str, files: tuple[Attachment, ...] = ()) -> bool:
+    """Store a staff message for the client and have the job runner deliver it. False (and staff
+    told why) when the client cannot be reached through the bot at all."""
+    address = client_address(rq)
+    if address is None:
+        ctx.say(texts.ST_GONE.format(number=rq.id))
+        return False
+    stored = [attachment_dict(a, ctx.event.channel) for a in files]
+    msg = await add_message(ctx.services.db, rq.id, author="staff", kind=kind, text=text, files=stored,
+                            now=ctx.now, staff=actor(ctx))
+    await note_action(ctx.services.db, rq.id, actor(ctx), kind, ctx.now, new=str(msg.id))  # who wrote what, when
+    await schedule_delivery(ctx.services, rq, msg, ctx.now)
+    if stored and len(forwardable(stored, address)) < len(stored):
+        ctx.say(texts.ST_FILES_NOT_FORWARDED.format(channel=channel_name(rq.channel)))
+    return True
+
+
+async def answer(ctx: Context, rq: Request, text: str, files: tuple[Attachment, ...] = ()) -> None:
+    if rq.status in ("closed", "withdrawn"):
+        _open(ctx, rq)
+        return
+    if not text and not files:
+        ctx.say(texts.ST_EMPTY_ANSWER)
+        return
+    if not await _to_client(ctx, rq, "answer", text, files):
+        return
+    if rq.status != "answered":
+        await set_status(ctx.services.db, rq.id, "answered", actor(ctx), ctx.now)
+    said = texts.ST_ANSWER_ACCEPTED.format(number=rq.id, channel=channel_name(rq.channel))
+    if rq.extra_channel == "email" and rq.extra_address:
+        said += " " + texts.ST_ANSWER_EMAIL.format(email=rq.extra_address)
+    ctx.say(said)
+    if rq.extra_channel == "phone":
+        ctx.notify(staff_address(ctx.services, rq.department),
+                   Reply(texts.ST_CALLBACK_TASK.format(number=rq.id, contact=contact_text(rq)),
+                         tag=TAG.format(id=rq.id)))
+
+
+async def clarify(ctx: Context, rq: Request, text: str, files: tuple[Attachment, ...] = ()) -> None:
+    if not _open(ctx, rq):
+        return
+    if not text:
+        ctx.say(texts.ST_EMPTY_ANSWER)
+        return
+    if await _to_client(ctx, rq, "question", text, files):
+        await set_status(ctx.services.db, rq.id, "clarify", actor(ctx), ctx.now)
+        ctx.say(Reply(texts.ST_QUESTION_ACCEPTED.format(number=rq.id), tag=TAG.format(id=rq.id)))
+
+
+@chat_router
+async def staff_reply(ctx: Context) -> bool:
+    """A staff member replies (Reply) in a staff chat to a request card or a clarify prompt."""
+    ev = ctx.event
+    if ev.reply_to is None or (ev.channel, ev.chat_id) not in ctx.services.staff_chats:
+        return False
+    if (ev.text or "").lstrip().startswith("/"):
+        return False  # a command, even when written as a reply, is a command
+    tag = await find_tag(ctx.services.db, ev.channel, ev.chat_id, ev.reply_to)
+    kind, _, number = (tag or "").partition(":")
+    if kind not in ("request", "rqclar") or not number.isdigit():
+        return False
+    rq = await _load(ctx, number)
+    if rq is not None:
+        text = (ev.text or "").strip()
+        if kind == "request":
+            await answer(ctx, rq, text, ev.attachments)
+        else:
+            await clarify(ctx, rq, text, ev.attachments)
+    return True
+
+
+# --------------------------------------------------------------------------- card buttons
+
+
+@action("rq_card")
+async def act_card(ctx: Context, arg: str) -> None:
+    rq = await _load(ctx, arg)
+    if rq is not None:
+        await show_card(ctx, rq)
+
+
+@action("rq_take")
+async def act_take(ctx: Context, arg: str) -> None:
+    rq = await _load(ctx, arg)
+    if rq is None or not _open(ctx, rq):
+        return
+    updated = await take_request(ctx.services.db, rq.id, actor(ctx), ctx.now)
+    assert updated is not None
+    if _pressed(ctx):
+        await show_card(ctx, updated)
+    else:
+        ctx.say(texts.ST_TAKEN.format(number=rq.id, name=ctx.event.user_name or actor(ctx).id))
+
+
+async def mark_urgency(ctx: Context, rq: Request, urgent: bool) -> None:
+    if not _open(ctx, rq):
+        return
+    updated = await set_urgency(ctx.services.db, rq.id, urgent, actor(ctx), ctx.now)
+    assert updated is not None
+    if _pressed(ctx):
+        await show_card(ctx, updated)
+    if urgent:
+        ctx.say(texts.ST_URGENT_SET.format(number=rq.id))
+    elif not _pressed(ctx):
+        ctx.say(texts.ST_NOT_URGENT_SET.format(number=rq.id, due=fmt_date(ctx.services, rq.due_at)))
+
+
+@action("rq_urgent")
+async def act_urgent(ctx: Context, arg: str) -> None:
+    rq = await _load(ctx, arg)
+    if rq is not None:
+        await mark_urgency(ctx, rq, arg.endswith(":1"))
+
+
+@action("rq_topics")
+async def act_topics(ctx: Context, arg: str) -> None:
+    rq = await _load(ctx, arg)
+    if rq is not None and _open(ctx, rq):
+        choices = [(t.id, t.short) for t in ctx.services.directory.topics]
+        ctx.say(_chooser(rq, texts.ST_PICK_TOPIC.format(number=rq.id), "rq_topic", choices))
+
+
+@action("rq_topic")
+async def act_topic(ctx: Context, arg: str) -> None:
+    rq = await _load(ctx, arg)
+    topic = ctx.services.directory.topic(arg.partition(":")[2])
+    if rq is None or not _open(ctx, rq) or topic is None:
+        return
+    need = rq.need
+    if topic.needs and need not in topic.needs:  # the need must be one this topic knows
+        messages = await request_messages(ctx.services.db, rq.id)
+        need = ctx.services.understanding.need(" ".join(m.text or "" for m in messages if m.author == "client"),
+                                               topic)
+    updated = await reclassify(ctx.services.db, rq.id, actor(ctx), ctx.now, topic=topic.id,
+                               department=topic.department, need=need)
+    assert updated is not None
+    if updated.department != rq.department:
+        dep = ctx.services.directory.department(updated.department)
+        ctx.say(Reply(texts.ST_MOVED.format(number=rq.id, department=dep.name), menu=_pressed(ctx)))
+        ctx.notify(staff_address(ctx.services, updated.department),
+                   Reply(texts.ST_MOVED_IN.format(number=rq.id)))
+        await send_card(ctx, updated)
+    else:
+        await show_card(ctx, updated)
+
+
+@action("rq_needs")
+async def act_needs(ctx: Context, arg: str) -> None:
+    rq = await _load(ctx, arg)
+    if rq is None or not _open(ctx, rq):
+        return
+    topic = ctx.services.directory.topic(rq.topic)
+    needs = [n for n in ctx.services.directory.needs if not (topic and topic.needs) or n.id in topic.needs]
+    ctx.say(_chooser(rq, texts.ST_PICK_NEED.format(number=rq.id), "rq_need", [(n.id, n.label) for n in needs]))
+
+
+@action("rq_need")
+async def act_need(ctx: Context, arg: str) -> None:
+    rq = await _load(ctx, arg)
+    need = ctx.services.directory.need(arg.partition(":")[2])
+    if rq is None or not _open(ctx, rq) or need is None:
+        return
+    updated = await reclassify(ctx.services.db, rq.id, actor(ctx), ctx.now, need=need.id)
+    assert updated is not None
+    await show_card(ctx, updated)
+
+
+# --------------------------------------------------------------------------- deadlines (the head)
+
+
+def _may_set_deadline(ctx: Context, rq: Request) -> bool:
+    if not _open(ctx, rq):
+        return False
+    if not _is_head(ctx, rq.department):
+        log.warning("%s:%s is not a head of %s: deadline of request %d refused", *ctx.event.key, rq.department,
+                    rq.id)
+        ctx.say(texts.ST_ONLY_HEAD)
+        return False
+    return True
+
+
+async def shorten(ctx: Context, rq: Request, day: date) -> None:
+    if not _may_set_deadline(ctx, rq):
+        return
+    if rq.urgent is not True:
+        ctx.say(texts.ST_ONLY_URGENT.format(number=rq.id))
+        return
+    if not local_date(ctx.services, ctx.now) <= day < local_date(ctx.services, rq.due_at):
+        ctx.say(texts.ST_NOT_SHORTER.format(due=fmt_date(ctx.services, rq.due_at)))
+        return
+    await _new_deadline(ctx, rq, end_of_day(ctx.services, day), "shortened", texts.RQ_SHORTENED_TO_CLIENT)
+
+
+async def extend(ctx: Context, rq: Request, days: int) -> None:
+    if not _may_set_deadline(ctx, rq):
+        return
+    if rq.extended:
+        ctx.say(texts.ST_ALREADY_EXTENDED.format(number=rq.id))
+        return
+    if not 1 <= days <= MAX_EXTENSION_DAYS:
+        ctx.say(texts.ST_BAD_DAYS.format(limit=MAX_EXTENSION_DAYS))
+        return
+    due = end_of_day(ctx.services, local_date(ctx.services, rq.due_at) + timedelta(days=days))
+    await _new_deadline(ctx, rq, due, "extended", texts.RQ_EXTENDED_TO_CLIENT)
+
+
+async def _new_deadline(ctx: Context, rq: Request, due: datetime, kind: str, notice: str) -> None:
+    updated = await set_deadline(ctx.services.db, rq.id, due, kind, actor(ctx), ctx.now)
+    assert updated is not None
+    await _to_client(ctx, updated, "notice", notice.format(number=rq.id, due=fmt_date(ctx.services, due)))
+    if _pressed(ctx):
+        await show_card(ctx, updated)
+    ctx.say(texts.ST_DEADLINE_SET.format(number=rq.id, due=fmt_date(ctx.services, due)))
+
+
+@action("rq_shorts")
+async def act_shorts(ctx: Context, arg: str) -> None:
+    rq = await _load(ctx, arg)
+    if rq is None or not _may_set_deadline(ctx, rq):
+        return
+    if rq.urgent is not True:
+        ctx.say(texts.ST_ONLY_URGENT.format(number=rq.id))
+        return
+    choices = [(str(n), texts.BTN_DAYS.format(n=n)) for n in SHORT_DAYS]
+    ctx.say(_chooser(rq, texts.ST_PICK_SHORT.format(number=rq.id), "rq_short", choices))
+
+
+@action("rq_short")
+async def act_short(ctx: Context, arg: str) -> None:
+    rq = await _load(ctx, arg)
+    days = arg.partition(":")[2]
+    if rq is not None and days.isdigit():
+        await shorten(ctx, rq, add_working_days(ctx.services, local_date(ctx.services, ctx.now), int(days)))
+
+
+@action("rq_exts")
+async def act_exts(ctx: Context, arg: str) -> None:
+    rq = await _load(ctx, arg)
+    if rq is None or not _may_set_deadline(ctx, rq):
+        return
+    if rq.extended:
+        ctx.say(texts.ST_ALREADY_EXTENDED.format(number=rq.id))
+        return
+    choices = [(str(n), texts.BTN_DAYS.format(n=n)) for n in EXTEND_DAYS]
+    ctx.say(_chooser(rq, texts.ST_PICK_EXTEND.format(number=rq.id), "rq_ext", choices))
+
+
+@action("rq_ext")
+async def act_ext(ctx: Context, arg: str) -> None:
+    rq = await _load(ctx, arg)
+    days = arg.partition(":")[2]
+    if rq is not None and days.isdigit():
+        await extend(ctx, rq, int(days))
+
+
+# --------------------------------------------------------------------------- clarify, close
+
+
+@action("rq_clarify")
+async def act_clarify(ctx: Context, arg: str) -> None:
+    rq = await _load(ctx, arg)
+    if rq is not None and _open(ctx, rq):
+        ctx.say(Reply(texts.ST_ASK_CLARIFY.format(number=rq.id), tag=CLARIFY_TAG.format(id=rq.id)))
+
+
+async def close(ctx: Context, rq: Request) -> None:
+    if not _open(ctx, rq):
+        return
+    updated = await set_status(ctx.services.db, rq.id, "closed", actor(ctx), ctx.now)
+    assert updated is not None
+    if _pressed(ctx):
+        await show_card(ctx, updated)
+    ctx.say(texts.ST_CLOSED.format(number=rq.id))
+
+
+@action("rq_close")
+async def act_close(ctx: Context, arg: str) -> None:
+    rq = await _load(ctx, arg)
+    if rq is not None:
+        await close(ctx, rq)
+
+
+# --------------------------------------------------------------------------- commands
+
+
+def _rest(args: str) -> str:
+    """``17 текст ответа`` -> ``текст ответа``."""
+    return re.sub(r"^\s*№?\s*\d+\s*", "", args, count=1).strip()
+
+
+@command("/requests", texts.CMD_REQUESTS, staff=True)
+async def cmd_requests(ctx: Context, args: str) -> None:
+    ctx.show_screen = False
+    own = _own_department(ctx)
+    items = await open_requests(ctx.services.db, own)
+    if not items:
+        ctx.say(texts.ST_LIST_EMPTY)
+        return
+    lines = [texts.ST_LIST_HEAD.format(n=len(items))]
+    for rq in items[:LIST_LIMIT]:  # already ordered by deadline: overdue ones come first
+        urgent = texts.ST_LIST_URGENT if rq.urgent else texts.ST_LIST_MAYBE_URGENT if (
+            rq.urgent is None and rq.signals) else ""
+        lines.append(texts.ST_LIST_LINE.format(
+            number=rq.id, due=fmt_date(ctx.services, rq.due_at), left=left_text(days_left(ctx.services, rq, ctx.now)),
+            topic=topic_label(ctx.services, rq.topic), urgent=urgent, status=texts.STATUS.get(rq.status, rq.status),
+            assignee=f" · {rq.assignee_name}" if rq.assignee_name else ""))
+    if len(items) > LIST_LIMIT:
+        lines.append(f"… ещё {len(items) - LIST_LIMIT}")
+    ctx.say("\n".join(lines))
+
+
+@command("/request", texts.CMD_REQUEST, staff=True)
+async def cmd_request(ctx: Context, args: str) -> None:
+    rq = await _load(ctx, args)
+    if rq is not None:
+        await show_card(ctx, rq)
+
+
+@command("/answer", texts.CMD_ANSWER, staff=True)
+async def cmd_answer(ctx: Context, args: str) -> None:
+    rq = await _load(ctx, args)
+    if rq is not None:
+        await answer(ctx, rq, _rest(args), ctx.event.attachments)
+
+
+@command("/clarify", texts.CMD_CLARIFY, staff=True)
+async def cmd_clarify(ctx: Context, args: str) -> None:
+    rq = await _load(ctx, args)
+    if rq is not None:
+        await clarify(ctx, rq, _rest(args), ctx.event.attachments)
+
+
+@command("/take", texts.CMD_TAKE, staff=True)
+async def cmd_take(ctx: Context, args: str) -> None:
+    await act_take(ctx, args)
+
+
+@command("/urgent", texts.CMD_URGENT, staff=True)
+async def cmd_urgent(ctx: Context, args: str) -> None:
+    rq = await _load(ctx, args)
+    if rq is None:
+        return
+    word = _rest(args).lower()
+    if word not in ("да", "нет", "yes", "no"):
+        ctx.say(texts.ST_USAGE.format(usage=f"/urgent {rq.id} да  или  /urgent {rq.id} нет"))
+        return
+    await mark_urgency(ctx, rq, word in ("да", "yes"))
+
+
+@command("/deadline", texts.CMD_DEADLINE, staff=True)
+async def cmd_deadline(ctx: Context, args: str) -> None:
+    rq = await _load(ctx, args)
+    if rq is None:
+        return
+    m = re.fullmatch(r"(\d{1,2})\.(\d{1,2})\.(\d{4})", _rest(args))
+    try:
+        day = date(int(m.group(3)), int(m.group(2)), int(m.group(1))) if m else None
+    except ValueError:
+        day = None
+    if day is None:
+        ctx.say(texts.ST_BAD_DATE.format(number=rq.id))
+        return
+    await shorten(ctx, rq, day)
+
+
+@command("/extend", texts.CMD_EXTEND, staff=True)
+async def cmd_extend(ctx: Context, args: str) -> None:
+    rq = await _load(ctx, args)
+    if rq is None:
+        return
+    days = _rest(args).split()[:1]
+    await extend(ctx, rq, int(days[0]) if days and days[0].isdigit() else MAX_EXTENSION_DAYS)
+
+
+@command("/close", texts.CMD_CLOSE, staff=True)
+async def cmd_close(ctx: Context, args: str) -> None:
+    rq = await _load(ctx, args)
+    if rq is not None:
+        await close(ctx, rq)

@@ -1,0 +1,110 @@
+"""Helpers of the written-request tests: a channel that records what it delivers (and can play a
+client who blocked the bot), people who write through it, and an app with staff chats configured."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from bot.app import App
+from bot.channels.console import render_text
+from bot.settings import Settings
+from handlers.models import Attachment, Event, Outgoing
+from storage.sent import record_sent
+
+STAFF_CHAT = "-1001"  # the personnel department's chat
+OTHER_CHAT = "-1002"  # the awards department's chat
+HEAD = "777"  # head of the personnel department
+
+
+@dataclass
+class RecordingChannel:
+    """A channel that keeps every message it sends, with message ids, and records card tags the
+    way the Telegram channel does (so that staff replies to cards can be matched)."""
+
+    app: App
+    name: str = "telegram"
+    unreachable: set[str] = field(default_factory=set)  # chat ids whose users blocked the bot
+    sent: list[tuple[str, Outgoing]] = field(default_factory=list)
+    _next: int = 100
+
+    async def _record(self, out: Outgoing) -> str:
+        self._next += 1
+        message_id = str(self._next)
+        self.sent.append((message_id, out))
+        if out.reply.tag:
+            await record_sent(self.app.services.db, self.name, out.address.chat_id, message_id, out.reply.tag,
+                              self.app.services.clock())
+        return message_id
+
+    async def deliver(self, out: Outgoing) -> bool:
+        if out.address.chat_id in self.unreachable:
+            return False
+        await self._record(out)
+        return True
+
+    def chat(self, chat_id: str) -> list[str]:
+        return [render_text(o.reply) for _, o in self.sent if o.address.chat_id == chat_id]
+
+    def last(self, chat_id: str) -> str:
+        texts = self.chat(chat_id)
+        return texts[-1] if texts else ""
+
+    def message_id(self, chat_id: str, contains: str) -> str:
+        """The id of the latest message in a chat whose text contains the words."""
+        for message_id, out in reversed(self.sent):
+            if out.address.chat_id == chat_id and contains in out.reply.text:
+                return message_id
+        raise AssertionError(f"no message with {contains!r} in chat {chat_id}")
+
+    def outgoing(self, chat_id: str) -> list[Outgoing]:
+        return [o for _, o in self.sent if o.address.chat_id == chat_id]
+
+    async def send(self, user_id: str, text: str | None = None, *, chat_id: str | None = None,
+                   payload: str | None = None, reply_to: str | None = None,
+                   attachments: tuple[Attachment, ...] = (), user_name: str | None = None) -> str:
+        """One event from a person; returns what he sees in this chat (other messages are delivered)."""
+        chat = chat_id or user_id
+        event = Event(channel=self.name, user_id=user_id, chat_id=chat, text=text, payload=payload,
+                      reply_to=reply_to, attachments=attachments, user_name=user_name)
+        shown: list[str] = []
+        for out in await self.app.engine.handle(event):
+            if out.address.channel == self.name and out.address.chat_id == chat and out.on_result is None:
+                await self._record(out)
+                shown.append(render_text(out.reply))
+            else:
+                await self.app.deliver(out)
+        return "\n\n".join(shown)
+
+    def buttons(self, chat_id: str) -> dict[str, str]:
+        """Label -> payload of the buttons of the last message with buttons in the chat."""
+        for _, out in reversed(self.sent):
+            if out.address.chat_id == chat_id and out.reply.buttons:
+                return {b.label: b.payload or "" for row in out.reply.buttons for b in row}
+        return {}
+
+
+def staff_settings(settings: Settings, **extra: object) -> Settings:
+    values = settings.model_dump()
+    values.update(staff_chats=f"personnel={STAFF_CHAT};awards={OTHER_CHAT}",
+                  department_heads=f"personnel=telegram:{HEAD}")
+    values.update(extra)
+    return Settings(_env_file=None, **values)  # type: ignore[call-arg]
+
+
+REQUEST_TEXT = "Прошу выдать справку о стаже работы в отделе кадров для оформления пенсии."
+
+
+async def write_request(ch: RecordingChannel, user: str, text: str = REQUEST_TEXT, *, extra: str = "1",
+                        email: str | None = None, files: tuple[Attachment, ...] = ()) -> str:
+    """A citizen writes a request from the main menu to the end; returns the confirmation he sees."""
+    await ch.send(user, "привет")
+    await ch.send(user, "Написать в отдел")
+    await ch.send(user, text, attachments=files)
+    await ch.send(user, "Готово")
+    await ch.send(user, "Согласен(на)")
+    await ch.send(user, "Пётр Сидоров")
+    await ch.send(user, "+7 911 000-11-22")
+    await ch.send(user, extra)
+    if email:
+        await ch.send(user, email)
+    return await ch.send(user, "Отправить")
