@@ -1,0 +1,261 @@
+"""Survey answers, invitations and opt-outs.
+
+Anonymity is structural: a response row holds the survey id, the day (not the time) it was given,
+how the person came (menu, after a consultation ...) and the answers — no channel, user id or
+link to an invitation. "One response per invitation" is enforced by *receipts*: keyed HMACs of
+the invitation token (and of the client, for the once-per-period rule) kept in a separate table
+that does not point to the response. The key (``SURVEY_SALT``) lives only in the deployment
+environment, so whoever reads the database cannot tell who answered what. Response ids are random,
+so their order says nothing about who answered when.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import uuid
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy import JSON, BigInteger, Date, Index, Integer, String, delete, func, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Mapped, mapped_column
+
+from storage.base import Base, UTCDateTime
+from storage.db import Database
+
+
+class SurveyResponseRow(Base):
+    """One completed questionnaire, without the identity of the person who filled it in."""
+
+    __tablename__ = "survey_responses"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)  # random: order reveals nothing
+    survey_id: Mapped[str] = mapped_column(String(30))
+    submitted_on: Mapped[date] = mapped_column(Date)  # the day only: a time would allow matching logs
+    source: Mapped[str] = mapped_column(String(20))  # menu, consultation, visit, request
+    answers: Mapped[dict] = mapped_column(JSON, default=dict)
+
+    __table_args__ = (Index("ix_survey_responses_period", "survey_id", "submitted_on"),)
+
+
+class SurveyReceiptRow(Base):
+    """Proof that an invitation (or a client, for the period rule) was used: a keyed hash only."""
+
+    __tablename__ = "survey_receipts"
+
+    hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    survey_id: Mapped[str] = mapped_column(String(30))
+    created_on: Mapped[date] = mapped_column(Date)
+
+
+class SurveyInvitationRow(Base):
+    """An invitation to a survey: whom to send it to and when; never linked to the answers."""
+
+    __tablename__ = "survey_invitations"
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True,
+                                    autoincrement=True)
+    token: Mapped[str] = mapped_column(String(24), unique=True)
+    survey_id: Mapped[str] = mapped_column(String(30))
+    channel: Mapped[str] = mapped_column(String(16))
+    user_id: Mapped[str] = mapped_column(String(64))
+    chat_id: Mapped[str] = mapped_column(String(64))
+    reason: Mapped[str] = mapped_column(String(20))
+    status: Mapped[str] = mapped_column(String(12))  # pending sent skipped cancelled
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    __table_args__ = (Index("ix_survey_invitations_client", "channel", "user_id"),)
+
+
+class SurveyOptOutRow(Base):
+    """"Do not ask me again": a keyed hash of the client, so the list itself names nobody."""
+
+    __tablename__ = "survey_optouts"
+
+    hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    created_on: Mapped[date] = mapped_column(Date)
+
+
+@dataclass(frozen=True, slots=True)
+class StoredResponse:
+    id: str
+    survey_id: str
+    submitted_on: date
+    source: str
+    answers: dict
+
+
+@dataclass(frozen=True, slots=True)
+class Invitation:
+    id: int
+    token: str
+    survey_id: str
+    channel: str
+    user_id: str
+    chat_id: str
+    reason: str
+    status: str
+    created_at: datetime
+    due_at: datetime
+    sent_at: datetime | None
+    expires_at: datetime | None
+
+
+def anon_hash(salt: str, *parts: str) -> str:
+    """A keyed hash (HMAC-SHA256) of the parts: the same input gives the same value, but without
+    the salt nobody can compute it or go back to the input."""
+    return hmac.new(salt.encode(), "\x1f".join(parts).encode(), hashlib.sha256).hexdigest()
+
+
+def _invitation(row: SurveyInvitationRow) -> Invitation:
+    return Invitation(row.id, row.token, row.survey_id, row.channel, row.user_id, row.chat_id, row.reason,
+                      row.status, row.created_at, row.due_at, row.sent_at, row.expires_at)
+
+
+# --------------------------------------------------------------------------- responses
+
+
+async def save_response(db: Database, survey_id: str, answers: dict, *, source: str, on: date,
+                        once_hashes: tuple[str, ...] = (), client_hash: str | None = None) -> bool:
+    """Store a completed questionnaire with its receipts in one transaction. ``once_hashes`` may
+    exist only once (an invitation): if one is already there nothing is stored and False is
+    returned. ``client_hash`` records (or moves to ``on``) the date of the client's last response."""
+    try:
+        async with db.session() as s:
+            for h in once_hashes:
+                s.add(SurveyReceiptRow(hash=h, survey_id=survey_id, created_on=on))
+            await s.flush()
+            if client_hash is not None:
+                row = await s.get(SurveyReceiptRow, client_hash)
+                if row is None:
+                    s.add(SurveyReceiptRow(hash=client_hash, survey_id=survey_id, created_on=on))
+                else:
+                    row.created_on = on
+            s.add(SurveyResponseRow(id=uuid.uuid4().hex, survey_id=survey_id, submitted_on=on, source=source,
+                                    answers=answers))
+    except IntegrityError:
+        return False
+    return True
+
+
+async def receipt_date(db: Database, hash_: str) -> date | None:
+    """The day a receipt was recorded, or None: has this invitation / client answered?"""
+    async with db.session() as s:
+        row = await s.get(SurveyReceiptRow, hash_)
+        return row.created_on if row else None
+
+
+async def responses_between(db: Database, survey_id: str, date_from: date, date_to: date) -> list[StoredResponse]:
+    """Responses given from ``date_from`` to ``date_to`` inclusive, oldest first."""
+    async with db.session() as s:
+        rows = (await s.execute(
+            select(SurveyResponseRow)
+            .where(SurveyResponseRow.survey_id == survey_id, SurveyResponseRow.submitted_on >= date_from,
+                   SurveyResponseRow.submitted_on <= date_to)
+            .order_by(SurveyResponseRow.submitted_on, SurveyResponseRow.id))).scalars().all()
+        return [StoredResponse(r.id, r.survey_id, r.submitted_on, r.source, dict(r.answers or {})) for r in rows]
+
+
+# --------------------------------------------------------------------------- invitations
+
+
+async def create_invitation(db: Database, *, token: str, survey_id: str, channel: str, user_id: str,
+                            chat_id: str, reason: str, due_at: datetime, now: datetime) -> Invitation:
+    async with db.session() as s:
+        row = SurveyInvitationRow(token=token, survey_id=survey_id, channel=channel, user_id=user_id,
+                                  chat_id=chat_id, reason=reason[:20], status="pending", created_at=now,
+                                  due_at=due_at)
+        s.add(row)
+        await s.flush()
+        return _invitation(row)
+
+
+async def get_invitation(db: Database, invitation_id: int) -> Invitation | None:
+    async with db.session() as s:
+        row = await s.get(SurveyInvitationRow, invitation_id)
+        return _invitation(row) if row else None
+
+
+async def invitation_by_token(db: Database, token: str) -> Invitation | None:
+    async with db.session() as s:
+        row = (await s.execute(select(SurveyInvitationRow).where(SurveyInvitationRow.token == token))
+               ).scalar_one_or_none()
+        return _invitation(row) if row else None
+
+
+async def client_invitations(db: Database, channel: str, user_id: str) -> list[Invitation]:
+    """Every invitation of a client, newest first."""
+    async with db.session() as s:
+        rows = (await s.execute(
+            select(SurveyInvitationRow)
+            .where(SurveyInvitationRow.channel == channel, SurveyInvitationRow.user_id == user_id)
+            .order_by(SurveyInvitationRow.created_at.desc(), SurveyInvitationRow.id.desc()))).scalars().all()
+        return [_invitation(r) for r in rows]
+
+
+async def set_invitation_status(db: Database, invitation_id: int, status: str, *, sent_at: datetime | None = None,
+                                expires_at: datetime | None = None) -> bool:
+    """Move a pending invitation on (sent, skipped, cancelled); False if it was no longer pending."""
+    values: dict = {"status": status}
+    if sent_at is not None:
+        values.update(sent_at=sent_at, expires_at=expires_at)
+    async with db.session() as s:
+        res = await s.execute(update(SurveyInvitationRow)
+                              .where(SurveyInvitationRow.id == invitation_id, SurveyInvitationRow.status == "pending")
+                              .values(**values))
+        return (res.rowcount or 0) == 1
+
+
+async def cancel_client_invitations(db: Database, channel: str, user_id: str) -> list[int]:
+    """Cancel the client's invitations not sent yet; returns their ids (to cancel their jobs)."""
+    async with db.session() as s:
+        ids = list((await s.execute(
+            select(SurveyInvitationRow.id).where(SurveyInvitationRow.channel == channel,
+                                                 SurveyInvitationRow.user_id == user_id,
+                                                 SurveyInvitationRow.status == "pending"))).scalars())
+        if ids:
+            await s.execute(update(SurveyInvitationRow).where(SurveyInvitationRow.id.in_(ids))
+                            .values(status="cancelled"))
+        return ids
+
+
+async def delete_client_invitations(db: Database, channel: str, user_id: str) -> list[int]:
+    """Erase every invitation of a client (/forget); returns their ids."""
+    async with db.session() as s:
+        ids = list((await s.execute(
+            select(SurveyInvitationRow.id).where(SurveyInvitationRow.channel == channel,
+                                                 SurveyInvitationRow.user_id == user_id))).scalars())
+        if ids:
+            await s.execute(delete(SurveyInvitationRow).where(SurveyInvitationRow.id.in_(ids)))
+        return ids
+
+
+# --------------------------------------------------------------------------- opt-outs
+
+
+async def add_opt_out(db: Database, hash_: str, on: date) -> None:
+    try:
+        async with db.session() as s:
+            if await s.get(SurveyOptOutRow, hash_) is None:
+                s.add(SurveyOptOutRow(hash=hash_, created_on=on))
+    except IntegrityError:  # the same client pressed the button twice at once: already recorded
+        pass
+
+
+async def is_opted_out(db: Database, hash_: str) -> bool:
+    async with db.session() as s:
+        return await s.get(SurveyOptOutRow, hash_) is not None
+
+
+
+async def delete_invitations_before(db: Database, before: datetime) -> int:
+    """Erase invitations sent (or due, if never sent) before ``before``, except those still waiting."""
+    sent_or_due = func.coalesce(SurveyInvitationRow.sent_at, SurveyInvitationRow.due_at)
+    async with db.session() as s:
+        res = await s.execute(delete(SurveyInvitationRow).where(sent_or_due < before,
+                                                                SurveyInvitationRow.status != "pending"))
+        return res.rowcount or 0
