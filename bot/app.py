@@ -7,12 +7,13 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Protocol
 
-from bot.config import ConfigError, load_calendar, load_directory, load_surveys
+from bot.config import ConfigError, load_calendar, load_directory, load_surveys, with_staff_overrides
+from bot.outbox import keep_for_retry
 from bot.settings import Settings
 from bot.worktime import WorkCalendar
 from handlers import flows  # noqa: F401  (registers every step)
 from handlers.engine import Engine
-from handlers.models import Outgoing
+from handlers.models import Outgoing, TransientSendError
 from handlers.services import Services, utc_now
 from handlers.understanding import Understanding
 from storage.db import Database
@@ -24,7 +25,8 @@ class Channel(Protocol):
     name: str
 
     async def deliver(self, out: Outgoing) -> bool:
-        """Send a message that is not an answer in the current chat; False if undeliverable."""
+        """Send a message that is not an answer in the current chat: True sent, False the recipient
+        cannot receive it; raise TransientSendError when it is worth trying again later."""
         ...
 
 
@@ -56,6 +58,7 @@ class App:
                      migrate: bool = True) -> App:
         settings = settings or Settings()
         directory, surveys, calendar = load_content(settings)
+        directory = with_staff_overrides(directory, settings.staff_chats, settings.department_heads)
         db = Database(settings.database_url)
         if migrate:
             await db.migrate()
@@ -70,12 +73,34 @@ class App:
     def add_channel(self, channel: Channel) -> None:
         self.channels[channel.name] = channel
 
-    async def deliver(self, out: Outgoing) -> bool:
+    async def send_now(self, out: Outgoing) -> bool:
+        """Send at once: True delivered, False the recipient cannot receive it (blocked, unknown
+        chat); raises TransientSendError when it is worth trying again later."""
         channel = self.channels.get(out.address.channel) or self.fallback
         if channel is None:
             log.error("no channel %r to deliver a message to %s", out.address.channel, out.address.chat_id)
-            return False
-        return await channel.deliver(out)
+            ok = False
+        else:
+            ok = await channel.deliver(out)
+        if out.on_result is not None:  # the sender wants to know (e.g. staff answer not delivered)
+            try:
+                follow = await out.on_result(ok)
+            except Exception:
+                log.exception("delivery result handler failed for %s:%s", out.address.channel,
+                              out.address.chat_id)
+                follow = []
+            for nxt in follow:
+                await self.deliver(nxt)
+        return ok
+
+    async def deliver(self, out: Outgoing) -> bool:
+        """Send, or keep the message in the outbox when the channel fails for now: it is retried
+        with backoff by the scheduler and listed to staff (/undelivered) if it never goes through."""
+        try:
+            return await self.send_now(out)
+        except TransientSendError as exc:
+            await keep_for_retry(self.services, out, str(exc) or type(exc).__name__)
+            return True
 
     async def close(self) -> None:
         await self.services.db.close()

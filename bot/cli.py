@@ -1,4 +1,4 @@
-"""``consult-bot`` command line: demo, run, check-config, migrate."""
+"""``consult-bot`` command line: demo, run, check-config, migrate, survey-report."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import asyncio
 import logging
 import sys
 from datetime import date
+from pathlib import Path
 
 from bot.config import ConfigError
 from bot.settings import Settings
@@ -27,23 +28,30 @@ def _config_problem(exc: ConfigError) -> int:
 async def _demo(settings: Settings) -> int:
     from bot.app import App
     from bot.channels.console import ConsoleChannel
+    from bot.scheduler import JobRunner
 
     app = await App.create(settings)
     console = ConsoleChannel(app)
     app.add_channel(console)
     app.fallback = console
+    runner = JobRunner(app.services, app.send_now)
+    runner.start(interval_seconds=1.0)  # staff answers, reminders and alerts show up in the demo too
     try:
         await console.run()
+        await runner.run_due()  # piped input: what became due by the end is still shown
     finally:
+        runner.stop()
         await app.close()
     return 0
 
 
 def check_config(settings: Settings) -> int:
     from bot.app import load_content
+    from bot.config import with_staff_overrides
 
     try:
         directory, surveys, calendar = load_content(settings)
+        directory = with_staff_overrides(directory, settings.staff_chats, settings.department_heads)
     except ConfigError as exc:
         for problem in exc.problems:
             print(problem, file=sys.stderr)
@@ -58,10 +66,18 @@ def check_config(settings: Settings) -> int:
         if year not in calendar.years:
             print(f"Предупреждение: {settings.calendar_file}: нет данных о сокращённых днях {year} года; "
                   "до их внесения сокращёнными считаются дни перед праздниками по ст. 95 ТК РФ.")
+    if settings.survey_salt.get_secret_value() == "change-me":
+        print("Предупреждение: SURVEY_SALT не задан — задайте длинное случайное значение, иначе по базе можно "
+              "узнать, кто из приглашённых прошёл опрос.")
     unverified = [t for t in directory.out_of_scope if t.verify]
     if directory.visit_place.verify or unverified:
         print(f"Требуют сверки администратором (verify: true): место приёма — "
               f"{'да' if directory.visit_place.verify else 'нет'}, ответов «не по теме» — {len(unverified)}")
+    visit_rules = [d.id for d in directory.departments if d.visits.verify]
+    categories = [c for c in directory.booking.priority_categories if c.verify]
+    if visit_rules or categories:
+        print(f"Требуют сверки (verify: true): правила записи на приём отделов {', '.join(visit_rules) or '—'}; "
+              f"категорий первоочередного приёма — {len(categories)}")
     return 0
 
 
@@ -83,6 +99,25 @@ async def _run(settings: Settings) -> int:
     return await run_channels(settings)
 
 
+def _survey_report(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.survey_report import load_report, parse_day, report_text, write_files
+
+    date_from, date_to = parse_day(args.date_from), parse_day(args.date_to)
+    if date_from is None or date_to is None or date_from > date_to:
+        print("Укажите период: --from 2026-01-01 --to 2026-03-31 (или 01.01.2026), начало не позже конца",
+              file=sys.stderr)
+        return 2
+    try:
+        report = asyncio.run(load_report(settings, date_from, date_to, args.survey))
+    except LookupError:
+        print(f"{settings.survey_file}: нет опроса с id {args.survey!r}", file=sys.stderr)
+        return 2
+    print("\n\n".join(report_text(report)))
+    for path in write_files(report, args.out, csv_path=args.csv, charts_dir=args.charts):
+        print(f"Записан файл: {path}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="consult-bot", description=__doc__)
     sub = parser.add_subparsers(dest="cmd", required=True)
@@ -90,10 +125,17 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("run", help="запустить каналы, для которых заданы токены (Telegram, VK)")
     sub.add_parser("check-config", help="проверить directory.yaml, survey.yaml и calendar.yaml")
     sub.add_parser("migrate", help="применить миграции базы данных")
+    rep = sub.add_parser("survey-report", help="итоги опроса за период: XLSX (и по желанию CSV и графики)")
+    rep.add_argument("--from", dest="date_from", required=True, help="начало периода, 2026-01-01")
+    rep.add_argument("--to", dest="date_to", required=True, help="конец периода включительно, 2026-03-31")
+    rep.add_argument("--out", type=Path, required=True, help="куда записать XLSX")
+    rep.add_argument("--survey", help="id опроса из survey.yaml (по умолчанию — default)")
+    rep.add_argument("--csv", type=Path, help="записать ещё и CSV сюда")
+    rep.add_argument("--charts", type=Path, help="папка для графиков PNG")
     args = parser.parse_args(argv)
 
     settings = Settings()
-    _setup_logging("WARNING" if args.cmd in ("demo", "check-config") else settings.log_level)
+    _setup_logging("WARNING" if args.cmd in ("demo", "check-config", "survey-report") else settings.log_level)
     try:
         if args.cmd == "check-config":
             return check_config(settings)
@@ -103,6 +145,8 @@ def main(argv: list[str] | None = None) -> int:
             return asyncio.run(_migrate(settings))
         if args.cmd == "run":
             return asyncio.run(_run(settings))
+        if args.cmd == "survey-report":
+            return _survey_report(settings, args)
     except ConfigError as exc:
         return _config_problem(exc)
     except KeyboardInterrupt:

@@ -126,11 +126,44 @@ def _email(value: Any) -> str:
     return value.strip().lower()
 
 
+class VisitSettings(Strict):
+    """How a department receives visitors: slot length, visitors one slot takes (staff on duty),
+    how far ahead and how late one may book, and the share of a day's places kept for clients with
+    a right to priority reception until ``priority_release_hours`` before the day opens."""
+
+    enabled: bool = True
+    slot_minutes: int = Field(default=30, ge=10, le=240)
+    per_slot: int = Field(default=1, ge=1, le=20)
+    horizon_days: int = Field(default=14, ge=1, le=90)
+    min_notice_hours: float = Field(default=2, ge=0, le=168)
+    priority_share: float = Field(default=0.2, ge=0, le=1)
+    priority_release_hours: float = Field(default=24, ge=0, le=24 * 30)
+    verify: bool = False
+
+
 class Department(Strict):
     id: Ident
     name: str = Field(min_length=3)
     staff_chat: str | None = None
     staff_thread: int | None = None
+    visits: VisitSettings = VisitSettings()
+    # Heads of the department ("telegram:123"): they set shortened and extended answer deadlines.
+    heads: list[str] = []
+
+    @field_validator("staff_chat", mode="before")
+    @classmethod
+    def _chat(cls, value: Any) -> Any:
+        if value is not None and not re.fullmatch(r"-?\d{1,20}", str(value).strip()):
+            raise ValueError(f"id чата {value!r}: ожидается число, например -1001234567890")
+        return None if value is None else str(value).strip()
+
+    @field_validator("heads")
+    @classmethod
+    def _heads(cls, value: list[str]) -> list[str]:
+        for item in value:
+            if not re.fullmatch(r"[a-z]+:[\w-]{1,64}", item):
+                raise ValueError(f"руководитель {item!r}: ожидается канал:id, например telegram:123456")
+        return value
 
 
 class Place(Strict):
@@ -241,6 +274,47 @@ class Organization(Strict):
     general_contacts: list[Contact] = []
 
 
+class PriorityCategory(Strict):
+    """A category of citizens entitled to personal reception in priority order (part 7 of art. 13
+    of Federal Law 59-FZ; point 4.4 of the order)."""
+
+    id: Ident
+    label: str = Field(min_length=3, max_length=60)
+    basis: str = ""
+    verify: bool = False
+
+
+class Booking(Strict):
+    """Booking rules common to all departments: reminders before a visit (hours), how many future
+    visits one client may hold, and the priority categories."""
+
+    reminders_hours: list[float] = Field(default=[24, 2], max_length=5)
+    max_active_per_client: int = Field(default=3, ge=1, le=20)
+    priority_categories: list[PriorityCategory] = []
+
+    @field_validator("reminders_hours")
+    @classmethod
+    def _reminders(cls, value: list[float]) -> list[float]:
+        for h in value:
+            if not 0 < h <= 24 * 14:
+                raise ValueError(f"напоминание за {h} ч: допустимо от 0 до 336 часов")
+        if len(set(value)) != len(value):
+            raise ValueError("повторяющиеся напоминания")
+        return sorted(value, reverse=True)
+
+    @field_validator("priority_categories")
+    @classmethod
+    def _unique(cls, value: list[PriorityCategory]) -> list[PriorityCategory]:
+        ids = [c.id for c in value]
+        dup = sorted({i for i in ids if ids.count(i) > 1})
+        if dup:
+            raise ValueError(f"повторяющиеся id категорий: {', '.join(dup)}")
+        return value
+
+    def category(self, category_id: str | None) -> PriorityCategory | None:
+        return next((c for c in self.priority_categories if c.id == category_id), None)
+
+
 class Directory(Strict):
     organization: Organization
     hours: Hours
@@ -249,6 +323,7 @@ class Directory(Strict):
     topics: list[Topic] = Field(min_length=1)
     needs: list[Need] = []
     out_of_scope: list[OutOfScope] = []
+    booking: Booking = Booking()
 
     @model_validator(mode="after")
     def _references(self) -> Directory:
@@ -319,7 +394,17 @@ class Question(Strict):
             raise ValueError(f"у вопроса типа {self.type} не бывает вариантов (options)")
         if self.type == "scale" and not self.scale_min < self.scale_max <= self.scale_min + 9:
             raise ValueError("шкала: scale_min < scale_max, не больше 10 делений")
+        if self.type == "scale" and self.scale_min != 1:
+            # a typed number is the number of a button, so the scale must start at 1
+            raise ValueError("шкала должна начинаться с 1 (scale_min: 1)")
         return self
+
+
+class Headline(Strict):
+    """The key figure of a survey report: the share of one answer among those who answered."""
+
+    question: Ident
+    option: str
 
 
 class Survey(Strict):
@@ -328,9 +413,16 @@ class Survey(Strict):
     intro: str
     thanks: str
     questions: list[Question] = Field(min_length=1)
+    headline: Headline | None = None
 
     @model_validator(mode="after")
     def _refs(self) -> Survey:
+        if self.headline:
+            ref = next((q for q in self.questions if q.id == self.headline.question), None)
+            if ref is None or ref.type not in ("single", "multiple"):
+                raise ValueError(f"headline: нет вопроса с вариантами {self.headline.question!r}")
+            if self.headline.option not in ref.options:
+                raise ValueError(f"headline: у вопроса {ref.id!r} нет варианта {self.headline.option!r}")
         seen: dict[str, Question] = {}
         for q in self.questions:
             if q.id in seen:
@@ -349,9 +441,34 @@ class Survey(Strict):
         return self
 
 
+class Invitations(Strict):
+    """When the bot invites a client to a survey: delays after an event, at most one invitation per
+    client per ``period_days``, an invitation valid ``valid_days``, sent only within ``send_hours``."""
+
+    survey: Ident | None = None  # the default survey if empty
+    delay_minutes: dict[Ident, int] = {"consultation": 120, "visit": 1440, "request": 60}
+    period_days: int = Field(default=30, ge=1, le=3650)
+    valid_days: int = Field(default=7, ge=1, le=365)
+    send_hours: TimeRange = TimeRange(start=time(10), end=time(20))
+
+    @field_validator("delay_minutes")
+    @classmethod
+    def _delays(cls, value: dict[str, int]) -> dict[str, int]:
+        for reason, minutes in value.items():
+            if not 0 <= minutes <= 60 * 24 * 60:
+                raise ValueError(f"{reason}: задержка от 0 до 86400 минут (60 суток), получено {minutes}")
+        return value
+
+    @field_validator("send_hours", mode="before")
+    @classmethod
+    def _hours(cls, value: Any) -> Any:
+        return TimeRange.parse(value)
+
+
 class SurveyFile(Strict):
     default: Ident
     surveys: list[Survey] = Field(min_length=1)
+    invitations: Invitations = Invitations()
 
     @model_validator(mode="after")
     def _default(self) -> SurveyFile:
@@ -360,7 +477,12 @@ class SurveyFile(Strict):
             raise ValueError(f"повторяющийся id опроса {dup!r}")
         if self.default not in ids:
             raise ValueError(f"default: нет опроса с id {self.default!r}")
+        if self.invitations.survey and self.invitations.survey not in ids:
+            raise ValueError(f"invitations.survey: нет опроса с id {self.invitations.survey!r}")
         return self
+
+    def find(self, survey_id: str | None) -> Survey | None:
+        return next((s for s in self.surveys if s.id == (survey_id or self.default)), None)
 
     def get(self, survey_id: str | None = None) -> Survey:
         wanted = survey_id or self.default
@@ -446,3 +568,42 @@ def load_surveys(path: Path) -> SurveyFile:
 
 def load_calendar(path: Path) -> CalendarFile:
     return _validate(CalendarFile, path)
+
+
+def _pairs(name: str, value: str) -> dict[str, str]:
+    """``selection=a;awards=b`` -> {"selection": "a", "awards": "b"}."""
+    out: dict[str, str] = {}
+    for part in filter(None, (p.strip() for p in value.split(";"))):
+        key, sep, val = part.partition("=")
+        if not sep or not key.strip() or not val.strip():
+            raise ConfigError([f"{name}: {part!r}: ожидается отдел=значение (через ; для нескольких)"])
+        out[key.strip()] = val.strip()
+    return out
+
+
+def with_staff_overrides(directory: Directory, staff_chats: str = "", heads: str = "") -> Directory:
+    """Staff chats and department heads from the environment (they differ between deployments):
+    ``STAFF_CHATS="selection=-1001234567890/2;awards=-1009876543210"`` (chat id / forum topic),
+    ``DEPARTMENT_HEADS="selection=telegram:111,telegram:222"``; they replace directory.yaml values."""
+    chats, head_ids = _pairs("STAFF_CHATS", staff_chats), _pairs("DEPARTMENT_HEADS", heads)
+    known = {d.id for d in directory.departments}
+    problems = [f"{var}: нет отдела с id {dep!r}" for var, items in (("STAFF_CHATS", chats),
+                ("DEPARTMENT_HEADS", head_ids)) for dep in items if dep not in known]
+    departments = []
+    for dep in directory.departments:
+        data = dep.model_dump()
+        if dep.id in chats:
+            chat, _, thread = chats[dep.id].partition("/")
+            data.update(staff_chat=chat, staff_thread=int(thread) if thread.isdigit() else None)
+            if thread and not thread.isdigit():
+                problems.append(f"STAFF_CHATS: {dep.id}: номер темы {thread!r} не число")
+        if dep.id in head_ids:
+            data["heads"] = [h.strip() for h in head_ids[dep.id].split(",") if h.strip()]
+        try:
+            departments.append(Department.model_validate(data))
+        except ValidationError as exc:
+            problems += [f"STAFF_CHATS/DEPARTMENT_HEADS: {dep.id}: {e['msg'].removeprefix('Value error, ')}"
+                         for e in exc.errors()]
+    if problems:
+        raise ConfigError(problems)
+    return directory.model_copy(update={"departments": departments})

@@ -38,15 +38,22 @@ def configured_channels(settings: Settings) -> dict[str, ChannelMain]:
     return channels
 
 
+HEALTHY_RUN = 60.0  # seconds: a channel that worked this long before failing restarts after a short pause
+
+
 async def supervise(name: str, main: ChannelMain, app: App, stop: asyncio.Event) -> None:
     delay = 1.0
+    loop = asyncio.get_running_loop()
     while not stop.is_set():
+        started = loop.time()
         try:
             await main(app, stop)
             return
         except asyncio.CancelledError:
             raise
         except Exception:
+            if loop.time() - started >= HEALTHY_RUN:
+                delay = 1.0  # not a crash loop: one failure after days of work waits no 5 minutes
             log.exception("channel %s failed; restarting in %.0f s", name, delay)
         try:
             await asyncio.wait_for(stop.wait(), timeout=delay)
@@ -65,7 +72,7 @@ async def run_channels(settings: Settings) -> int:
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
-    runner = JobRunner(app.services, app.deliver)
+    runner = JobRunner(app.services, app.send_now)
     runner.start()
     log.info("starting channels: %s", ", ".join(channels))
     try:

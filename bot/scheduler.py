@@ -24,7 +24,9 @@ RETRY_DELAYS = (timedelta(minutes=1), timedelta(minutes=5), timedelta(minutes=30
 
 
 class JobRunner:
-    """Runs due jobs and daily routines; ``deliver`` sends what they produce."""
+    """Runs due jobs and daily routines; ``deliver`` sends what they produce and raises when a
+    message should be tried again later (``App.send_now``): the job is then retried with backoff,
+    and kept as failed after the last attempt."""
 
     def __init__(self, services: Services, deliver: DeliverFn, worker: str | None = None) -> None:
         self.services = services

@@ -38,6 +38,12 @@ class Settings(BaseSettings):
     telegram_webhook_secret: SecretStr | None = None
     telegram_webhook_host: str = "0.0.0.0"
     telegram_webhook_port: int = 8080
+    telegram_health_path: str = Field(default="/healthz", description="GET: 200 when the bot and its database work")
+    telegram_polling_timeout: int = Field(default=25, ge=0, le=50, description="long-poll wait, seconds")
+    telegram_request_timeout: float = Field(default=30.0, gt=0, description="one Bot API call, seconds")
+    telegram_send_attempts: int = Field(default=5, ge=1, le=10, description="calls in all on 429/5xx/network errors")
+    telegram_retry_delay: float = Field(default=1.0, ge=0, description="first pause after a 5xx, doubled each time")
+    telegram_max_retry_after: float = Field(default=120.0, ge=1, description="longest 429 pause waited out")
 
     # --- VK
     vk_token: SecretStr | None = None
@@ -47,6 +53,8 @@ class Settings(BaseSettings):
 
     # --- staff
     staff_admin_ids: str = Field(default="", description="comma-separated channel:user ids, e.g. telegram:123")
+    staff_chats: str = Field(default="", description="department=chat id[/forum topic];... over directory.yaml")
+    department_heads: str = Field(default="", description="department=channel:user id,...;... over directory.yaml")
 
     # --- anti-flood
     flood_rate: float = Field(default=2.0, gt=0, description="messages per second a client may send")

@@ -265,11 +265,30 @@ class Engine:
         if state.step not in STEPS:  # a step removed by an upgrade: start over politely
             state.step, state.params, state.stack = HOME, {}, []
         ctx = Context(event, state, self.services)
-        await self._dispatch(ctx)
-        if ctx.show_screen:
+        staff_chat = (event.channel, event.chat_id) in self.services.staff_chats
+        if staff_chat:
+            await self._staff_chat(ctx)
+        else:
+            await self._dispatch(ctx)
+        if ctx.show_screen and not staff_chat:
             ctx.replies.append(render(await STEPS[state.step].screen(ctx), state))
         await save_state(db, event.channel, event.user_id, event.chat_id, state, ctx.now)
         return ctx
+
+    async def _staff_chat(self, ctx: Context) -> None:
+        """A staff chat is no citizen's conversation: routers (replies to cards), action buttons and
+        staff commands work there; other talk among staff is not for the bot, and no screen is shown."""
+        ev = ctx.event
+        for router in CHAT_ROUTERS:
+            if await router(ctx):
+                return
+        text = clean(ev.text or "")
+        if ev.payload and ev.payload.startswith(ACTION_PREFIX):
+            await self._action(ctx, ev.payload)
+        elif text.startswith("/"):
+            cmd = COMMANDS.get(text.split()[0].split("@")[0].lower())
+            if cmd is not None and cmd.staff:
+                await self._text(ctx, text, ev.attachments)
 
     async def _dispatch(self, ctx: Context) -> None:
         ev = ctx.event
@@ -277,12 +296,7 @@ class Engine:
             if await router(ctx):
                 return
         if ev.payload and ev.payload.startswith(ACTION_PREFIX):
-            name, _, arg = ev.payload[len(ACTION_PREFIX):].partition(".")
-            handler = ACTIONS.get(name)
-            if handler is None:
-                ctx.say(texts.STALE_BUTTON)
-            else:
-                await handler(ctx, arg)
+            await self._action(ctx, ev.payload)
             return
         if ev.payload:
             await self._payload(ctx, ev.payload)
@@ -296,6 +310,14 @@ class Engine:
             await self._text(ctx, ev.text, ev.attachments)
         else:
             ctx.say(texts.ONLY_TEXT)
+
+    async def _action(self, ctx: Context, payload: str) -> None:
+        name, _, arg = payload[len(ACTION_PREFIX):].partition(".")
+        handler = ACTIONS.get(name)
+        if handler is None:
+            ctx.say(texts.STALE_BUTTON)
+        else:
+            await handler(ctx, arg)
 
     async def _payload(self, ctx: Context, payload: str) -> None:
         if payload.startswith(GLOBAL_PREFIX):

@@ -1,3 +1,17 @@
 """Every conversation a citizen can have, registered by importing its module."""
 
-from handlers import contacts, menu, need, personal  # noqa: F401
+from handlers import (  # noqa: F401
+    contacts,
+    forget,
+    menu,
+    need,
+    personal,
+    requests,
+    requests_jobs,
+    requests_staff,
+    survey,
+    survey_invites,
+    survey_staff,
+    visits,
+    visits_staff,
+)

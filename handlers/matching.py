@@ -59,7 +59,7 @@ def nav_command(text: str) -> str | None:
     for name, words in NAV_WORDS.items():
         if norm in (normalize(w) for w in words if not w.startswith("/")):
             return name
-    if 5 <= len(norm) <= 14:  # short typos such as "назат", "отмена"
+    if 5 <= len(norm) <= 14 and " " not in norm:  # one misspelt word ("назат"), never "да отменить"
         for name, words in NAV_WORDS.items():
             for w in words:
                 if not w.startswith("/") and len(w) >= 5 and fuzz.ratio(norm, normalize(w)) >= 80:

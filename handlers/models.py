@@ -6,6 +6,7 @@ flows never import aiogram or vk_api.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
 
@@ -80,9 +81,17 @@ class Reply:
     request_contact: bool = False
     menu: bool = False
     tag: str | None = None  # what the message is about, e.g. "request:17" for staff cards
+    # Files a person sent, re-sent after the text by their id on the platform (a Telegram file_id
+    # can be sent again); flows put here only files of the channel the reply goes to.
+    files: tuple[Attachment, ...] = ()
 
     def payload_buttons(self) -> list[Button]:
         return [b for row in self.buttons for b in row if b.payload is not None]
+
+
+class TransientSendError(Exception):
+    """A channel could not send now (network, server error, rate limit beyond its retry budget);
+    the message is worth trying again later. Permanent failures (blocked bot) return False instead."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,3 +109,6 @@ class Outgoing:
     address: Address
     reply: Reply
     staff: bool = False  # shown as staff output in the console
+    # Called by ``App.deliver`` with whether the message arrived; returns messages to send next
+    # (e.g. tell staff that an answer could not be delivered to a client who blocked the bot).
+    on_result: Callable[[bool], Awaitable[list[Outgoing]]] | None = field(default=None, repr=False)

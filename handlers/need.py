@@ -178,6 +178,10 @@ class ResultStep(_Searching):
             actions.append(Option("book", texts.BTN_BOOK))
         rows = [actions] if actions else []
         rows.append([Option("other", texts.BTN_OTHER_QUESTION)])
+        if "survey.start" in STEPS:  # a while after the answer: how satisfied was the client?
+            from handlers.survey_invites import invite_after_consultation
+
+            await invite_after_consultation(ctx)
         return Screen(title=topic.short if node is topic.root else f"{topic.short}: {node.label}", text=text,
                       rows=rows, text_mode="search", menu=False)
 

@@ -45,6 +45,8 @@ def render_text(reply: Reply, files_dir: Path | None = None) -> str:
             lines.append(f"   📎 Файл «{doc.filename}» сохранён: {path}")
         else:
             lines.append(f"   📎 Файл «{doc.filename}» ({len(doc.content)} байт)")
+    for f in reply.files:
+        lines.append(f"   📎 {f.filename or f.kind} (файл {f.file_id})")
     if reply.request_contact:
         lines.append("   (можно написать номер телефона)")
     return "\n".join(lines)

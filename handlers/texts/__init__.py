@@ -6,3 +6,8 @@ departments and contacts lives in directory.yaml, questionnaires in survey.yaml.
 
 from handlers.texts.core import *  # noqa: F403
 from handlers.texts.personal import *  # noqa: F403
+from handlers.texts.requests import *  # noqa: F403
+from handlers.texts.survey import *  # noqa: F403
+from handlers.texts.telegram import *  # noqa: F403
+from handlers.texts.visits import *  # noqa: F403
+from handlers.texts.vk import *  # noqa: F403
