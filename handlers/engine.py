@@ -56,6 +56,8 @@ class Screen:
     document: Document | None = None
     image: Document | None = None
     menu: bool = True  # a navigation screen (Telegram edits it in place)
+    # Typed shortcuts: accepted by label like options, but not shown as buttons (keeps menus short).
+    hidden: list[Option] = field(default_factory=list)
 
     def options(self) -> list[Option]:
         return [o for row in self.rows for o in row if o.url is None]
@@ -375,6 +377,8 @@ class Engine:
                 ctx.say(texts.NO_SUCH_NUMBER.format(n=number, total=len(options)))
             return
         chosen = match_label(text, options, strict=screen.text_mode != "none")
+        if chosen is None and screen.hidden:
+            chosen = match_label(text, screen.hidden, strict=True)
         if chosen is None:
             chosen_nav = match_label(text, [Option("back", texts.BTN_BACK), Option("menu", texts.BTN_MENU)],
                                      strict=True)

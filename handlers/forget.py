@@ -8,7 +8,6 @@ import logging
 
 from handlers import texts
 from handlers.engine import HOME, Context, Option, Screen, Step, command, step
-from handlers.menu import menu_entry
 from handlers.personal import FORGET_HOOKS
 from storage.clients import erase_personal_data, get_client
 
@@ -57,6 +56,3 @@ async def forget_client(ctx: Context) -> bool:
     await erase_personal_data(services.db, client.id)
     log.info("client %d (%s) asked to be forgotten%s", client.id, client.channel, "" if complete else ", partly")
     return complete
-
-
-menu_entry(95, "forget", texts.BTN_FORGET, "forget.confirm")

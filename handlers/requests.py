@@ -17,7 +17,7 @@ from bot.config import EMAIL_RE
 from handlers import texts
 from handlers.engine import Context, Option, Screen, Step, action, step
 from handlers.matching import normalize
-from handlers.menu import menu_entry
+from handlers.menu import menu_entry, menu_shortcut
 from handlers.models import Address, Attachment, Reply
 from handlers.personal import ask_personal
 from handlers.requests_common import (
@@ -306,9 +306,10 @@ class MineStep(Step):
 
     async def screen(self, ctx: Context) -> Screen:
         items = await client_requests(ctx.services.db, ctx.event.channel, ctx.event.user_id, limit=10)
+        write = [Option("write", texts.BTN_WRITE)]
+        forget = [Option("forget", texts.BTN_FORGET)]
         if not items:
-            return Screen(title=texts.BTN_MY_REQUESTS, text=texts.RQ_MINE_EMPTY,
-                          rows=[[Option("write", texts.BTN_WRITE)]])
+            return Screen(title=texts.BTN_MY_REQUESTS, text=texts.RQ_MINE_EMPTY, rows=[write, forget])
         lines = [texts.RQ_MINE_HEAD]
         for rq in items:
             line = texts.RQ_MINE_LINE.format(number=rq.id, date=fmt_date(ctx.services, rq.created_at),
@@ -318,11 +319,13 @@ class MineStep(Step):
             lines.append(line)
         lines += ["", texts.RQ_MINE_PICK]
         rows = [[Option(f"r{rq.id}", texts.RQ_OPTION.format(number=rq.id, status=_status(rq)))] for rq in items]
-        return Screen(title=texts.BTN_MY_REQUESTS, text="\n".join(lines), rows=rows)
+        return Screen(title=texts.BTN_MY_REQUESTS, text="\n".join(lines), rows=[*rows, write, forget])
 
     async def on_option(self, ctx: Context, option_id: str) -> None:
         if option_id == "write":
             ctx.go("requests.start")
+        elif option_id == "forget":
+            ctx.go("forget.confirm")
         else:
             ctx.go("requests.view", {"id": int(option_id[1:])})
 
@@ -442,5 +445,8 @@ async def act_reply(ctx: Context, arg: str) -> None:
         ctx.go("requests.view", {"id": rq.id})
 
 
-menu_entry(50, "write", texts.BTN_WRITE, "requests.start")
-menu_entry(55, "mine", texts.BTN_MY_REQUESTS, "requests.mine")
+# One main-menu item for writing and following requests (and deleting one's data): the menu stays
+# within VK's ten buttons.
+menu_entry(50, "requests", texts.BTN_REQUESTS, "requests.mine", aliases=(texts.BTN_MY_REQUESTS,))
+menu_shortcut("write", texts.BTN_WRITE, "requests.start")
+menu_shortcut("forget", texts.BTN_FORGET, "forget.confirm")

@@ -15,7 +15,7 @@ from bot.worktime import describe_schedule
 from handlers import texts
 from handlers.engine import Context, Option, Screen, Step, action, step
 from handlers.matching import normalize
-from handlers.menu import menu_entry
+from handlers.menu import menu_entry, menu_shortcut
 from handlers.personal import ask_personal
 from handlers.visits_common import (
     MONTHS,
@@ -553,3 +553,4 @@ async def rebook_from_message(ctx: Context, arg: str) -> None:
 
 
 menu_entry(40, "visits", texts.BTN_VISITS, "visits.start")
+menu_shortcut("myvisits", texts.BTN_VISITS_MINE, "visits.mine")

@@ -206,3 +206,14 @@ def test_demo_runs_non_interactively(tmp_path: Path) -> None:
     assert "> 1" in out and "Что именно вас интересует по конкурсам" in out
     assert "> 2" in out and "Вы участвуете в конкурсе впервые" in out
     assert out.rstrip().endswith("До свидания!")
+
+
+async def test_main_menu_fits_in_ten_buttons(app: App) -> None:
+    """VK shows at most ten buttons under a message: the main menu must stay within that."""
+    from handlers.models import Event
+
+    outs = await app.engine.handle(Event("vk", "9", "9", text="привет"))
+    menu = outs[-1].reply
+    assert len(menu.payload_buttons()) <= 10
+    assert [b.label for b in menu.payload_buttons()][6:] == ["Личный приём", "Обращения в отдел",
+                                                              "Оценить качество", "Контакты и часы работы"]

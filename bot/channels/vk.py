@@ -25,16 +25,28 @@ import requests
 
 from bot.app import App
 from bot.channels.antiflood import FloodGuard, Verdict, flood_guard
-from bot.channels.vk_api_pool import SessionFactory, VkCaller, VkCallError, VkConfig, VkUnreachable, make_vk
+from bot.channels.vk_api_pool import (
+    FLOOD_CODES,
+    TOO_MANY_RPS_CODE,
+    TRANSIENT_CODES,
+    SessionFactory,
+    VkCaller,
+    VkCallError,
+    VkConfig,
+    VkUnreachable,
+    make_vk,
+)
 from bot.channels.vk_events import CHAT_START_ID, Callback, Inbound, parse_callback, parse_message, update_id
 from bot.channels.vk_longpoll import LongPollWorker, Updates
 from bot.channels.vk_render import FULL_CAPS, MAX_TEXT, ClientCaps, VkMessage, render
 from handlers import texts
-from handlers.models import Address, Button, Outgoing, Reply
+from handlers.models import Address, Button, Outgoing, Reply, TransientSendError
 from storage.clients import mark_unreachable
 from storage.sent import record_sent
 
 log = logging.getLogger(__name__)
+# Failures worth another try later: network (-1), too many requests, flood control, VK's internal errors.
+RETRY_LATER_CODES = frozenset({-1, TOO_MANY_RPS_CODE, *FLOOD_CODES, *TRANSIENT_CODES})
 
 REMEMBERED = 10_000  # update ids and client capabilities kept in memory
 
@@ -280,6 +292,8 @@ class VkChannel:
                 await mark_unreachable(self.app.services.db, self.name, user)
             return False
         except VkCallError as exc:
+            if exc.code in RETRY_LATER_CODES:  # retries spent on network/rate/flood errors: the outbox tries later
+                raise TransientSendError(f"vk: {exc}") from exc
             log.error("VK message to %s not sent: %s", peer, exc)
             return False
         except Exception:  # e.g. the channel is stopping: the caller learns it was not delivered

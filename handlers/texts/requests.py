@@ -1,6 +1,7 @@
 """Texts of written requests: the citizen's side, the staff chat, deadlines and deleting one's data."""
 
 BTN_MY_REQUESTS = "Мои обращения"
+BTN_REQUESTS = "Обращения в отдел"
 BTN_FORGET = "Удалить мои данные"
 
 CHANNEL_NAMES = {"telegram": "Telegram", "vk": "ВКонтакте", "console": "консоль"}
