@@ -261,6 +261,15 @@ class Engine:
             return [Outgoing(here, Reply(texts.INTERNAL_ERROR, buttons=menu))]
         return [Outgoing(here, r) for r in ctx.replies] + ctx.outbox
 
+    async def resume(self, event: Event) -> list[Outgoing] | None:
+        """The screen a person stopped at (after a restart), or None if there is nothing to resume."""
+        state = await load_state(self.services.db, event.channel, event.user_id)
+        if state is None or state.step == HOME or state.step not in STEPS:
+            return None
+        ctx = Context(event, state, self.services)
+        reply = render(await STEPS[state.step].screen(ctx), state)
+        return [Outgoing(Address(event.channel, event.chat_id, user_id=event.user_id), reply)]
+
     async def _process(self, event: Event) -> Context:
         db = self.services.db
         state = await load_state(db, event.channel, event.user_id) or State(step=HOME)

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import TextIO
 
 from bot.app import App
+from handlers import texts
 from handlers.models import Event, Outgoing, Reply
 
 RULE = "─" * 60
@@ -76,11 +77,12 @@ class ConsoleChannel:
         self._print("┗" + "━" * 40)
         return True
 
+    def _event(self, text: str | None) -> Event:
+        return Event(channel=self.name, user_id=self.user_id, chat_id=self.user_id, text=text, user_name="Гость")
+
     async def send(self, text: str) -> str:
         """Feed one line as the console user and return what the bot printed (used by tests too)."""
-        event = Event(channel=self.name, user_id=self.user_id, chat_id=self.user_id, text=text,
-                      user_name="Гость")
-        outs = await self.app.engine.handle(event)
+        outs = await self.app.engine.handle(self._event(text))
         shown: list[str] = []
         for out in outs:
             if out.address.channel == self.name and out.address.chat_id == self.user_id and not out.staff:
@@ -94,7 +96,12 @@ class ConsoleChannel:
         self._print("consult-bot — консольный режим. Пишите вопрос или номер варианта; "
                     "«помощь» — подсказка, Ctrl+D — выход.")
         self._print(RULE)
-        self._print(await self.send("/start"))
+        resumed = await self.app.engine.resume(self._event(None))
+        if resumed:  # the conversation was interrupted (Ctrl+D, a crash): continue where it stopped
+            self._print(texts.RESUMED)
+            self._print("\n\n".join(render_text(o.reply, self.files_dir) for o in resumed))
+        else:
+            self._print(await self.send("/start"))
         while True:
             if self.interactive:
                 self.stdout.write("\n> ")
