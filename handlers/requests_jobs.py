@@ -32,6 +32,7 @@ from handlers.requests_common import (
     topic_label,
 )
 from handlers.services import Services
+from handlers.survey_invites import invitation_delay, schedule_invitation
 from storage.clients import Client
 from storage.jobs import Job, cancel_jobs, schedule_job
 from storage.requests import (
@@ -104,6 +105,10 @@ async def deliver_to_client(job: Job, services: Services) -> list[Outgoing]:
     async def on_result(delivered: bool) -> list[Outgoing]:
         await record_delivery(services.db, msg.id, delivered, services.clock())
         if delivered:
+            if msg.kind == "answer" and rq.user_id and rq.chat_id:
+                # An answered request: how satisfied was the client? (the survey decides if it may ask)
+                await schedule_invitation(services, rq.channel, rq.user_id, rq.chat_id, "request",
+                                          invitation_delay(services, "request"))
             return []
         log.warning("request %d: message %d not delivered to %s:%s", rq.id, msg.id, rq.channel, rq.chat_id)
         return [_undelivered_note(services, rq)]

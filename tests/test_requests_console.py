@@ -187,3 +187,29 @@ async def test_html_and_braces_in_client_text_are_shown_as_typed(console: Dialog
     assert "Обращение №1 принято" in answer
     assert evil in console.staff_output()
     assert evil in await admin.send("/request 1")
+
+
+async def test_an_answered_request_brings_a_survey_invitation(
+        console: Dialogue, admin: ConsoleChannel, jobs: JobRunner, app: App, clock) -> None:  # type: ignore[no-untyped-def]
+    from storage.jobs import pending_jobs
+
+    await console.say("привет")
+    await console.say("Написать в отдел")  # from the menu: no result card, so no invitation yet
+    await console.say("Прошу выдать копию приказа о назначении на должность.")
+    await console.say("Готово")
+    await console.say("Согласен(на)")
+    await console.say("Анна Петрова")
+    await console.say("8 (921) 555-44-33")
+    await console.say("1")  # the answer comes to this chat only
+    answer = await console.say("Отправить")
+    assert "принято" in answer
+    assert await pending_jobs(app.services.db, "survey_invite") == []
+
+    await admin.send("/answer 1 Копия приказа готова, её можно получить в кабинете 210.")
+    await jobs.run_due()
+    assert "Копия приказа готова" in console.staff_output()
+    assert len(await pending_jobs(app.services.db, "survey_invite")) == 1
+    clock.advance(hours=1, minutes=1)
+    await jobs.run_due()
+    assert "Недавно вы получили ответ на своё обращение." in console.staff_output()
+    assert "Пройти опрос" in console.staff_output()
