@@ -6,6 +6,7 @@ A channel that fails is logged and restarted with a growing pause; it never take
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import signal
 from collections.abc import Awaitable, Callable
@@ -68,6 +69,10 @@ async def run_channels(settings: Settings) -> int:
         print(NO_CHANNELS)
         return 2
     app = await App.create(settings)
+    # What start-up built (aiogram's ~300 models, the dictionaries, the content) is never garbage:
+    # frozen, it is left out of full collections, which otherwise stall every answer for ~170 ms.
+    gc.collect()
+    gc.freeze()
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):

@@ -13,6 +13,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
+from bot.pacing import bulk
 from handlers.jobs import DAILY, JOB_HANDLERS
 from handlers.models import Outgoing
 from handlers.services import Services
@@ -42,8 +43,9 @@ class JobRunner:
         for job in jobs:
             try:
                 outs = await JOB_HANDLERS[job.kind](job, self.services)
-                for out in outs:
-                    await self.deliver(out)
+                with bulk():  # nobody waits for these: paced under the messenger's limits
+                    for out in outs:
+                        await self.deliver(out)
             except Exception as exc:
                 delay = RETRY_DELAYS[job.attempts - 1] if job.attempts <= len(RETRY_DELAYS) else None
                 log.exception("job %s #%d failed (attempt %d)%s", job.kind, job.id, job.attempts,
@@ -59,8 +61,10 @@ class JobRunner:
         today = self.services.clock().astimezone(self.services.tz).date()
         if not await run_once(self.services.db, f"daily:{name}:{today.isoformat()}", self.services.clock()):
             return False
-        for out in await routine.handler(self.services):
-            await self.deliver(out)
+        outs = await routine.handler(self.services)
+        with bulk():
+            for out in outs:
+                await self.deliver(out)
         return True
 
     def start(self, interval_seconds: float = 5.0) -> None:

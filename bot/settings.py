@@ -44,6 +44,8 @@ class Settings(BaseSettings):
     telegram_send_attempts: int = Field(default=5, ge=1, le=10, description="calls in all on 429/5xx/network errors")
     telegram_retry_delay: float = Field(default=1.0, ge=0, description="first pause after a 5xx, doubled each time")
     telegram_max_retry_after: float = Field(default=120.0, ge=1, description="longest 429 pause waited out")
+    telegram_broadcast_rate: float = Field(
+        default=28.0, gt=0, le=1000, description="messages a second the scheduler sends (Telegram takes about 30)")
 
     # --- VK
     vk_token: SecretStr | None = None

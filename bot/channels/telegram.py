@@ -19,7 +19,9 @@ from sqlalchemy import text as sql_text
 
 from bot.app import App
 from bot.channels.telegram_channel import ALLOWED_UPDATES, BOT_DEFAULTS, CHANNEL, TelegramChannel
+from bot.channels.telegram_pacer import PacerMiddleware
 from bot.channels.telegram_retry import RetryMiddleware, RetryPolicy, Sleep
+from bot.pacing import Pacer
 from bot.settings import Settings
 
 __all__ = ["BOT_DEFAULTS", "TelegramChannel", "create_bot", "run_telegram", "webhook_secret", "webhook_url"]
@@ -27,7 +29,8 @@ log = logging.getLogger(__name__)
 
 
 def create_bot(settings: Settings, *, sleep: Sleep = asyncio.sleep) -> Bot:
-    """A Bot on the public Bot API or a self-hosted one, with bounded retries of every call."""
+    """A Bot on the public Bot API or a self-hosted one, with bounded retries of every call and the
+    scheduler's messages paced under Telegram's limits."""
     if settings.telegram_token is None:
         raise ValueError("TELEGRAM_TOKEN is not set")
     api = TelegramAPIServer.from_base(settings.telegram_api_server) if settings.telegram_api_server else PRODUCTION
@@ -35,6 +38,7 @@ def create_bot(settings: Settings, *, sleep: Sleep = asyncio.sleep) -> Bot:
     session.middleware(RetryMiddleware(RetryPolicy(
         attempts=settings.telegram_send_attempts, delay=settings.telegram_retry_delay,
         max_retry_after=settings.telegram_max_retry_after), sleep=sleep))
+    session.middleware(PacerMiddleware(Pacer(settings.telegram_broadcast_rate, sleep=sleep)))  # inside the retries
     return Bot(token=settings.telegram_token.get_secret_value(), session=session, default=BOT_DEFAULTS)
 
 

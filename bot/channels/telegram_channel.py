@@ -49,6 +49,7 @@ from bot.app import App
 from bot.channels.antiflood import FloodGuard, Verdict, flood_guard
 from bot.channels.telegram_events import CHANNEL, USER_CONTENT, addressed, callback_event, message_event
 from bot.channels.telegram_memory import ChatMemory, chat_memory
+from bot.channels.telegram_models import RESPONSE_MODELS  # noqa: F401  (aiogram's answer models, built once)
 from bot.channels.telegram_render import caption, contact_keyboard, escape, html_chunks, inline_keyboard, split_text
 from handlers import texts
 from handlers.engine import COMMANDS, GLOBAL_PREFIX
