@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, insert, select, update
+from sqlalchemy.exc import IntegrityError
 
 from storage.db import Database
 from storage.tables import ConversationRow
@@ -24,13 +25,19 @@ class State:
     version: int = 0  # 0: never saved
 
 
+# Loaded and saved around every event: plain Core statements on a connection, not the ORM (the
+# benchmark measured a third less CPU per call, the bot's hottest path).
+_T = ConversationRow.__table__
+_LOAD = select(_T.c.step, _T.c.params, _T.c.data, _T.c.stack, _T.c.version)
+
+
 async def load_state(db: Database, channel: str, user_id: str) -> State | None:
-    async with db.session() as s:
-        row = await s.get(ConversationRow, (channel, user_id))
-        if row is None:
-            return None
-        return State(step=row.step, params=dict(row.params or {}), data=dict(row.data or {}),
-                     stack=list(row.stack or []), version=row.version)
+    async with db.engine.connect() as conn:
+        row = (await conn.execute(_LOAD.where(_T.c.channel == channel, _T.c.user_id == user_id))).first()
+    if row is None:
+        return None
+    return State(step=row.step, params=dict(row.params or {}), data=dict(row.data or {}),
+                 stack=list(row.stack or []), version=row.version)
 
 
 async def save_state(db: Database, channel: str, user_id: str, chat_id: str, state: State,
@@ -38,18 +45,16 @@ async def save_state(db: Database, channel: str, user_id: str, chat_id: str, sta
     """Write the state if nobody changed it meanwhile (optimistic version check)."""
     values = dict(chat_id=chat_id, step=state.step, params=state.params, data=state.data,
                   stack=state.stack, updated_at=now)
-    async with db.session() as s:
+    async with db.engine.begin() as conn:
         if state.version == 0:
-            s.add(ConversationRow(channel=channel, user_id=user_id, version=1, **values))
             try:
-                await s.flush()
-            except Exception as exc:  # a concurrent first message of the same person
+                await conn.execute(insert(_T).values(channel=channel, user_id=user_id, version=1, **values))
+            except IntegrityError as exc:  # a concurrent first message of the same person
                 raise StateConflict(str(exc)) from exc
         else:
-            res = await s.execute(
-                update(ConversationRow)
-                .where(ConversationRow.channel == channel, ConversationRow.user_id == user_id,
-                       ConversationRow.version == state.version)
+            res = await conn.execute(
+                update(_T)
+                .where(_T.c.channel == channel, _T.c.user_id == user_id, _T.c.version == state.version)
                 .values(version=state.version + 1, **values))
             if res.rowcount != 1:
                 raise StateConflict(f"{channel}:{user_id} changed since version {state.version}")

@@ -33,6 +33,9 @@ class Database:
         self.url = url
         parsed = make_url(url)
         self.is_sqlite = parsed.get_backend_name() == "sqlite"
+        # PostgreSQL: events holding a person's advisory lock at once (see storage.locks.person_lock),
+        # a third of the connections (the pool and as many again in overflow).
+        self.lock_holders = asyncio.Semaphore(max(1, 2 * pool_size // 3))
         kwargs: dict = {"echo": echo}
         if self.is_sqlite:
             if parsed.database and parsed.database != ":memory:":
