@@ -32,9 +32,11 @@ async def test_token_bucket_warns_once_and_refills() -> None:
     assert [await guard.check("a") for _ in range(6)] == [P, P, P, W, D, D]
     assert await guard.check("b") == P  # somebody else is not affected
     clock.now += 1.0
-    assert [await guard.check("a") for _ in range(3)] == [P, W, D]  # one token back; warned anew
+    # still the same flood: one token back, no second warning (it would be a flood of our own)
+    assert [await guard.check("a") for _ in range(3)] == [P, D, D]
     clock.now += 60
-    assert [await guard.check("a") for _ in range(4)] == [P, P, P, W]  # never more than the burst
+    # calmed down, the bucket refilled: a new flood is warned about again, never more than the burst
+    assert [await guard.check("a") for _ in range(5)] == [P, P, P, W, D]
 
 
 async def test_memory_stays_bounded() -> None:
@@ -69,7 +71,9 @@ async def test_redis_buckets_are_shared_by_instances(redis_url: str) -> None:
         assert got == [P, P, P, W, D]  # three messages in all, whichever instance took them
         assert await two.check("telegram:2") == P
         clock.now += 2
-        assert [await two.check("telegram:1") for _ in range(3)] == [P, P, W]
+        assert [await two.check("telegram:1") for _ in range(3)] == [P, P, D]  # same flood: warned once
+        clock.now += 10
+        assert [await one.check("telegram:1") for _ in range(4)] == [P, P, P, W]  # a new flood
     finally:
         await one.close()
         await two.close()

@@ -1,7 +1,7 @@
 """Anti-flood: a token bucket per person (``FLOOD_RATE`` messages a second, ``FLOOD_BURST`` at once).
 
-A person over the limit gets one polite warning, then his extra messages are dropped until the
-bucket refills; other people are not slowed at all. With ``REDIS_URL`` the buckets live in Redis
+A person over the limit gets one polite warning per flood (not again until his bucket has refilled),
+and his extra messages are dropped; other people are not slowed at all. With ``REDIS_URL`` the buckets live in Redis
 and are shared by every instance of the bot; without it each process keeps its own.
 """
 
@@ -58,8 +58,9 @@ class MemoryFloodGuard:
         bucket.tokens = min(float(self.burst), bucket.tokens + max(0.0, now - bucket.stamp) * self.rate)
         bucket.stamp = now
         if bucket.tokens >= 1.0:
+            if bucket.tokens >= self.burst - 1e-9:  # calmed down (the bucket refilled): a new flood gets a new warning
+                bucket.warned = False
             bucket.tokens -= 1.0
-            bucket.warned = False
             return Verdict.PASS
         if not bucket.warned:
             bucket.warned = True
@@ -85,8 +86,8 @@ local warned = tonumber(state[3]) or 0
 tokens = math.min(burst, tokens + math.max(0, now - stamp) * rate)
 local verdict = 0
 if tokens >= 1 then
+  if tokens >= burst then warned = 0 end
   tokens = tokens - 1
-  warned = 0
 elseif warned == 0 then
   warned = 1
   verdict = 1
