@@ -11,17 +11,9 @@ from pathlib import Path
 import pytest
 
 from bot.app import App
-from bot.config import Node, Topic, phone_display
+from bot.config import Topic, phone_display
 from tests.conftest import ROOT, Dialogue
-
-
-def _leaf_path(node: Node) -> list[Node]:
-    """The first answer leaf under a node, with the nodes on the way."""
-    path = []
-    while node.children:
-        node = node.children[-1]
-        path.append(node)
-    return path
+from tests.directory_walk import leaf_path
 
 
 def _assert_contacts(answer: str, topic: Topic, app: App) -> None:
@@ -40,7 +32,7 @@ async def test_every_topic_by_numbers(console: Dialogue, app: App, topic_index: 
     await console.say("привет")
     answer = await console.say(str(topic_index + 1))
     assert topic.root.question in answer
-    for node in _leaf_path(topic.root):
+    for node in leaf_path(topic.root):
         parent_options = answer
         number = next(line.split(".")[0].strip() for line in parent_options.splitlines()
                       if line.strip().endswith(node.label))
@@ -55,7 +47,7 @@ async def test_every_topic_by_typed_labels(console: Dialogue, app: App, topic_in
     await console.say("/start")
     answer = await console.say(topic.short.upper())  # case does not matter
     assert topic.root.question in answer
-    for node in _leaf_path(topic.root):
+    for node in leaf_path(topic.root):
         answer = await console.say(node.label.lower())
     _assert_contacts(answer, topic, app)
 

@@ -7,21 +7,16 @@ from __future__ import annotations
 from aiogram.methods import EditMessageText, SendVenue
 
 from bot.app import App
-from bot.config import Node, Topic, phone_display
+from bot.config import Topic, phone_display
 from handlers import texts
 from storage.clients import get_client, touch_client
 from storage.conversations import load_state, save_state
+from tests.directory_walk import leaf_path
 from tests.telegram_harness import TelegramHarness
 
 USER = 1001
 
 
-def _leaf_path(node: Node) -> list[Node]:
-    path = []
-    while node.children:
-        node = node.children[-1]
-        path.append(node)
-    return path
 
 
 def _assert_contacts(text: str, topic: Topic, app: App) -> None:
@@ -45,14 +40,14 @@ async def test_every_topic_by_buttons(app: App) -> None:
         assert len(h.sent(user)) == 2
         assert h.sent(user)[-1].text == f"{topic.short}\n{topic.root.question}"
         assert h.sent(user)[-1].html.startswith(f"<b>{topic.short}</b>\n")  # the title in bold
-        for node in _leaf_path(topic.root):
+        for node in leaf_path(topic.root):
             await h.press(user, node.label)
         result = h.sent(user)[-1]
         assert result.kind == "text" and len(h.sent(user)) == 3  # the result is a new message
         assert node.answer.split()[0] in result.text
         _assert_contacts(result.text, topic, app)
         assert h.last_buttons(user)[-2:] == [texts.BTN_BACK, texts.BTN_MENU]
-    presses = sum(len(_leaf_path(t.root)) + 1 for t in app.services.directory.topics)
+    presses = sum(len(leaf_path(t.root)) + 1 for t in app.services.directory.topics)
     assert len(h.calls_of("answerCallbackQuery")) == presses  # every press answered
     assert all(answer == {"text": "", "show_alert": False} for answer in h.api.callbacks.values())
 
@@ -65,7 +60,7 @@ async def test_every_topic_by_typing(app: App) -> None:
         assert "Здравствуйте!" in h.messages(user)[0]
         await h.send_text(user, topic.short.lower())
         assert topic.root.question in h.last_text(user)
-        for node in _leaf_path(topic.root):
+        for node in leaf_path(topic.root):
             await h.send_text(user, node.label)
         _assert_contacts(h.last_text(user), topic, app)
     assert not h.calls_of("answerCallbackQuery")
