@@ -9,7 +9,7 @@ import logging
 from dataclasses import asdict
 from datetime import timedelta
 
-from handlers.engine import command
+from handlers.engine import Context, command
 from handlers.jobs import job_handler
 from handlers.models import Address, Button, Document, Outgoing, Reply, Venue
 from handlers.services import Services
@@ -72,7 +72,7 @@ async def _resend(job: Job, services: Services) -> list[Outgoing]:
 
 
 @command("/undelivered", "сообщения, которые не удалось доставить", staff=True)
-async def _undelivered(ctx, args: str) -> None:  # type: ignore[no-untyped-def]
+async def _undelivered(ctx: Context, args: str) -> None:
     jobs = await failed_jobs(ctx.services.db, KIND)
     if not jobs:
         ctx.say("Недоставленных сообщений нет.")
