@@ -33,12 +33,25 @@ class Slot:
 Period = tuple[datetime, datetime]  # a closed period [start, end), aware
 
 
-def day_slots(calendar: WorkCalendar, schedule: Schedule, day: date, tz: ZoneInfo, minutes: int) -> list[Slot]:
+def day_slots(calendar: WorkCalendar, schedule: Schedule, day: date, tz: ZoneInfo, minutes: int) -> tuple[Slot, ...]:
     """Every slot of ``day``: from opening to closing in steps of ``minutes``, none overlapping a
-    break; the last slot ends no later than closing (a shortened day loses its last hour)."""
+    break; the last slot ends no later than closing (a shortened day loses its last hour).
+    Remembered per calendar: every screen of a booking asks for the days of the horizon again."""
+    key = ("day_slots", id(schedule), day, str(tz), minutes)
+    hit = calendar.memo.get(key)
+    if hit is not None and hit[0] is schedule:
+        return hit[1]
+    out = _day_slots(calendar, schedule, day, tz, minutes)
+    if len(calendar.memo) > 4096:  # a long-running process walks through the years
+        calendar.memo.clear()
+    calendar.memo[key] = (schedule, out)
+    return out
+
+
+def _day_slots(calendar: WorkCalendar, schedule: Schedule, day: date, tz: ZoneInfo, minutes: int) -> tuple[Slot, ...]:
     hours = calendar.hours(schedule, day)
     if hours is None:
-        return []
+        return ()
     step = timedelta(minutes=minutes)
     at = datetime.combine(day, hours.start, tzinfo=tz)
     closes = datetime.combine(day, hours.end, tzinfo=tz)
@@ -52,7 +65,7 @@ def day_slots(calendar: WorkCalendar, schedule: Schedule, day: date, tz: ZoneInf
             continue
         out.append(Slot(at.astimezone(UTC), (at + step).astimezone(UTC)))
         at += step
-    return out
+    return tuple(out)
 
 
 def overlaps(slot: Slot, periods: Iterable[Period]) -> bool:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from functools import lru_cache
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import holidays
@@ -31,6 +32,7 @@ class WorkCalendar:
         self._shortened = frozenset(calendar.shortened)
         self._working = frozenset(calendar.working_days)
         self._closed = frozenset(calendar.closed)
+        self.memo: dict[tuple[object, ...], Any] = {}  # derived per-day results (bot.slots.day_slots)
 
     def covers(self, year: int) -> bool:
         return year in self._file.years

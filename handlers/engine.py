@@ -14,7 +14,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import ClassVar, Literal
+from typing import Any, ClassVar, Literal
 
 from sqlalchemy.exc import InterfaceError, OperationalError
 
@@ -163,6 +163,9 @@ class Context:
         self.outbox: list[Outgoing] = []
         self.show_screen = True
         self.now: datetime = services.clock()
+        # Results computed once per event (the free visit slots: the screen that checks a pressed
+        # button and the screen shown next both need them); cleared by whatever changes them.
+        self.memo: dict[object, Any] = {}
 
     # --- state
     @property

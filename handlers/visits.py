@@ -60,8 +60,12 @@ def _priority(ctx: Context) -> str | None:
 
 async def _free(ctx: Context, dep_id: str) -> list[Slot]:
     s = ctx.services
-    return await free_slots(s.db, s.calendar, s.directory.hours.visits, rules(s, dep_id), dep_id, ctx.now, s.tz,
-                            priority=_priority(ctx) is not None)
+    priority = _priority(ctx) is not None
+    key = ("visits.free", dep_id, priority)
+    if key not in ctx.memo:
+        ctx.memo[key] = await free_slots(s.db, s.calendar, s.directory.hours.visits, rules(s, dep_id), dep_id,
+                                         ctx.now, s.tz, priority=priority)
+    return list(ctx.memo[key])
 
 
 def _slot_id(slot: Slot, ctx: Context) -> str:
@@ -401,6 +405,7 @@ class VisitConfirm(Step):
             await self._refused(ctx, dep_id, slot, "taken")
             return
         contact = ctx.data.get("contact") or {}
+        ctx.memo.clear()  # the free slots change whatever the outcome
         try:
             visit = await book_slot(s.db, department=dep_id, slot=slot, capacity=rules(s, dep_id).per_slot,
                                     channel=ctx.event.channel, user_id=ctx.event.user_id, chat_id=ctx.event.chat_id,
@@ -519,6 +524,7 @@ class CancelVisit(Step):
             ctx.say(texts.VISITS_CANCEL_KEPT)
             ctx.go("visits.mine")
             return
+        ctx.memo.clear()
         visit = await cancel_booking(s.db, visit_id, channel=ctx.event.channel, user_id=ctx.event.user_id,
                                      now=ctx.now)
         if visit is None:

@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
+import aiosqlite
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import event
@@ -50,6 +51,8 @@ class Database:
         if self.is_sqlite:
             event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
+        self._direct: aiosqlite.Connection | None = None
+        self._direct_opening = asyncio.Lock()
 
     @asynccontextmanager
     async def session(self) -> AsyncIterator[AsyncSession]:
@@ -63,16 +66,38 @@ class Database:
 
         await asyncio.to_thread(run)
 
+    async def direct(self) -> aiosqlite.Connection | None:
+        """SQLite only (else None): one aiosqlite connection in autocommit mode, opened on first
+        use, for the statements run around every event (storage.conversations). Through the
+        SQLAlchemy pool and session a one-row statement costs about 1 ms of CPU, directly about
+        0.05 ms: each statement is one hop to the driver's thread instead of five or six."""
+        if not self.is_sqlite:
+            return None
+        if self._direct is None:
+            async with self._direct_opening:
+                if self._direct is None:
+                    path = make_url(self.url).database or ":memory:"
+                    conn = await aiosqlite.connect(path, timeout=30, isolation_level=None)
+                    for pragma in SQLITE_PRAGMAS:
+                        await conn.execute(pragma)
+                    self._direct = conn
+        return self._direct
+
     async def close(self) -> None:
+        if self._direct is not None:
+            conn, self._direct = self._direct, None
+            await conn.close()
         await self.engine.dispose()
+
+
+# WAL lets the scheduler read while a conversation writes; NORMAL is durable across crashes of
+# the process (only a power loss may drop the last transaction).
+SQLITE_PRAGMAS = ("PRAGMA journal_mode=WAL", "PRAGMA synchronous=NORMAL", "PRAGMA foreign_keys=ON",
+                  "PRAGMA busy_timeout=30000")
 
 
 def _sqlite_pragmas(dbapi_conn: object, _record: object) -> None:
     cur = dbapi_conn.cursor()  # type: ignore[attr-defined]
-    # WAL lets the scheduler read while a conversation writes; NORMAL is durable across crashes
-    # of the process (only a power loss may drop the last transaction).
-    cur.execute("PRAGMA journal_mode=WAL")
-    cur.execute("PRAGMA synchronous=NORMAL")
-    cur.execute("PRAGMA foreign_keys=ON")
-    cur.execute("PRAGMA busy_timeout=30000")
+    for pragma in SQLITE_PRAGMAS:
+        cur.execute(pragma)
     cur.close()

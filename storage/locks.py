@@ -13,8 +13,10 @@ import asyncio
 import hashlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from contextvars import ContextVar
 
 from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from storage.db import Database
 
@@ -52,6 +54,18 @@ class KeyedLocks:
 
 
 LOCAL = KeyedLocks()
+# PostgreSQL: the connection holding the advisory lock of the person whose event is being
+# handled, (database, person, connection). The state is loaded and saved on it: single autocommit
+# statements, without taking two more connections from the pool (each with its pre-ping).
+HELD: ContextVar[tuple[Database, tuple[str, str], AsyncConnection] | None] = ContextVar("held_lock", default=None)
+_LOCK = text("SELECT pg_advisory_lock(:id)")
+_UNLOCK = text("SELECT pg_advisory_unlock(:id)")
+
+
+def held_connection(db: Database, key: tuple[str, str]) -> AsyncConnection | None:
+    """The advisory-lock connection of this person, if this task holds it."""
+    held = HELD.get()
+    return held[2] if held is not None and held[0] is db and held[1] == key else None
 
 
 @asynccontextmanager
@@ -75,8 +89,10 @@ async def _advisory(db: Database, key: tuple[str, str]) -> AsyncIterator[None]:
         # A session-level advisory lock needs no transaction: autocommit saves the BEGIN and COMMIT
         # round trips around taking and releasing it (a third of the lock's cost, per event).
         conn = await conn.execution_options(isolation_level="AUTOCOMMIT")
-        await conn.execute(text("SELECT pg_advisory_lock(:id)"), {"id": ident})
+        await conn.execute(_LOCK, {"id": ident})
+        token = HELD.set((db, key, conn))
         try:
             yield
         finally:
-            await conn.execute(text("SELECT pg_advisory_unlock(:id)"), {"id": ident})
+            HELD.reset(token)
+            await conn.execute(_UNLOCK, {"id": ident})
