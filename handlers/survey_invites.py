@@ -20,7 +20,7 @@ from handlers.models import Address, Button, Outgoing, Reply
 from handlers.personal import forget_hook
 from handlers.services import Services
 from storage.clients import Client, get_client
-from storage.jobs import Job, cancel_jobs, schedule_job
+from storage.jobs import Job, cancel_jobs
 from storage.survey import (
     Invitation,
     add_opt_out,
@@ -32,7 +32,7 @@ from storage.survey import (
     delete_invitations_before,
     get_invitation,
     invitation_by_token,
-    is_opted_out,
+    invitation_facts,
     receipt_date,
     set_invitation_status,
 )
@@ -99,18 +99,21 @@ async def _why_not(services: Services, channel: str, user_id: str, now: datetime
                    skip_id: int | None = None) -> str | None:
     """Why this client must not get an invitation now (for the log), or None if he may."""
     cfg = services.surveys.invitations
-    if await is_opted_out(services.db, _opt_out_key(services, channel, user_id)):
+    survey = invitation_survey(services)
+    facts = await invitation_facts(services.db, channel, user_id,
+                                   opt_out_hash=_opt_out_key(services, channel, user_id),
+                                   receipt_hash=client_receipt(services, survey.id, channel, user_id))
+    if facts.opted_out:
         return "opted out"
     since = now - timedelta(days=cfg.period_days)
-    for inv in await client_invitations(services.db, channel, user_id):
+    for inv in facts.invitations:
         if inv.id == skip_id:
             continue
         if inv.status == "pending":
             return "an invitation is already scheduled"
         if inv.status == "sent" and inv.sent_at and inv.sent_at > since:
             return "invited within the period"
-    survey = invitation_survey(services)
-    if await answered_recently(services, survey.id, channel, user_id, local_day(services, now)):
+    if facts.answered_on is not None and local_day(services, now) - facts.answered_on < timedelta(days=cfg.period_days):
         return "answered within the period"
     return None
 
@@ -158,8 +161,7 @@ async def schedule_invitation(services: Services, channel: str, user_id: str, ch
     due = _within_hours(services, now + after)
     inv = await create_invitation(services.db, token=secrets.token_urlsafe(9), survey_id=invitation_survey(services).id,
                                   channel=channel, user_id=user_id, chat_id=chat_id, reason=reason, due_at=due,
-                                  now=now)
-    await schedule_job(services.db, INVITE_JOB, due, {"invitation": inv.id}, now=now, key=_job_key(inv.id))
+                                  now=now, job=(INVITE_JOB, _job_key))
     return inv.id
 
 

@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import JSON, BigInteger, Index, Integer, String, Text, or_, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
 from storage.base import Base, UTCDateTime
@@ -53,22 +54,29 @@ async def schedule_job(db: Database, kind: str, due_at: datetime, payload: dict,
                        key: str | None = None) -> int | None:
     """Add a job; with a ``key``, an existing pending job of that key is moved instead (idempotent).
     Returns None when the key exists and that job already ran or was cancelled."""
-    async with db.session() as s:
-        if key is not None:
-            row = (await s.execute(select(JobRow).where(JobRow.key == key))).scalar_one_or_none()
-            if row is not None:
-                if row.status != "pending":
-                    return None
-                row.due_at, row.payload = due_at, payload
-                return row.id
-        row = JobRow(kind=kind, key=key, payload=payload, due_at=due_at, status="pending", attempts=0,
-                     created_at=now)
-        s.add(row)
-        try:
-            await s.flush()
-        except IntegrityError:
-            return None
-        return row.id
+    try:
+        async with db.session() as s:
+            return await add_job(s, kind, due_at, payload, now=now, key=key)
+    except IntegrityError:  # the same key, added by somebody else a moment ago
+        return None
+
+
+async def add_job(s: AsyncSession, kind: str, due_at: datetime, payload: dict, *, now: datetime,
+                  key: str | None = None) -> int | None:
+    """``schedule_job`` within a transaction of the caller's (a job that belongs with a row).
+    Raises IntegrityError if another transaction added the same key meanwhile."""
+    if key is not None:
+        row = (await s.execute(select(JobRow).where(JobRow.key == key))).scalar_one_or_none()
+        if row is not None:
+            if row.status != "pending":
+                return None
+            row.due_at, row.payload = due_at, payload
+            return row.id
+    row = JobRow(kind=kind, key=key, payload=payload, due_at=due_at, status="pending", attempts=0,
+                 created_at=now)
+    s.add(row)
+    await s.flush()
+    return row.id
 
 
 async def run_once(db: Database, key: str, now: datetime) -> bool:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -23,6 +24,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from storage.base import Base, UTCDateTime
 from storage.db import Database
+from storage.jobs import add_job
 
 
 class SurveyResponseRow(Base):
@@ -164,14 +166,41 @@ async def responses_between(db: Database, survey_id: str, date_from: date, date_
 
 
 async def create_invitation(db: Database, *, token: str, survey_id: str, channel: str, user_id: str,
-                            chat_id: str, reason: str, due_at: datetime, now: datetime) -> Invitation:
+                            chat_id: str, reason: str, due_at: datetime, now: datetime,
+                            job: tuple[str, Callable[[int], str]] | None = None) -> Invitation:
+    """A pending invitation; with ``job`` (kind, key of the invitation id), the job that sends it
+    is added in the same transaction: never an invitation nobody sends."""
     async with db.session() as s:
         row = SurveyInvitationRow(token=token, survey_id=survey_id, channel=channel, user_id=user_id,
                                   chat_id=chat_id, reason=reason[:20], status="pending", created_at=now,
                                   due_at=due_at)
         s.add(row)
         await s.flush()
+        if job is not None:
+            kind, key = job
+            await add_job(s, kind, due_at, {"invitation": row.id}, now=now, key=key(row.id))
         return _invitation(row)
+
+
+@dataclass(frozen=True, slots=True)
+class InvitationFacts:
+    """What decides whether a client may be invited, read in one transaction."""
+
+    opted_out: bool
+    invitations: list[Invitation]  # newest first
+    answered_on: date | None  # the client's receipt of the survey
+
+
+async def invitation_facts(db: Database, channel: str, user_id: str, *, opt_out_hash: str,
+                           receipt_hash: str) -> InvitationFacts:
+    async with db.session() as s:
+        opted_out = await s.get(SurveyOptOutRow, opt_out_hash) is not None
+        rows = (await s.execute(
+            select(SurveyInvitationRow)
+            .where(SurveyInvitationRow.channel == channel, SurveyInvitationRow.user_id == user_id)
+            .order_by(SurveyInvitationRow.created_at.desc(), SurveyInvitationRow.id.desc()))).scalars().all()
+        receipt = await s.get(SurveyReceiptRow, receipt_hash)
+        return InvitationFacts(opted_out, [_invitation(r) for r in rows], receipt.created_on if receipt else None)
 
 
 async def get_invitation(db: Database, invitation_id: int) -> Invitation | None:
