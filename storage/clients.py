@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 
 from storage.db import Database
 from storage.tables import ClientRow
@@ -24,7 +25,7 @@ class Client:
     unreachable: bool
 
 
-def _client(row: ClientRow) -> Client:
+def _client(row: Any) -> Client:  # a ClientRow or a row of its columns
     return Client(row.id, row.channel, row.user_id, row.chat_id, row.name, row.phone, row.email,
                   row.consent_at, row.unreachable)
 
@@ -46,11 +47,13 @@ async def touch_client(db: Database, channel: str, user_id: str, chat_id: str, n
         return _client(row)
 
 
+_C = ClientRow.__table__
+_GET = select(*_C.c).where(_C.c.channel == bindparam("channel"), _C.c.user_id == bindparam("user_id"))
+
+
 async def get_client(db: Database, channel: str, user_id: str) -> Client | None:
-    async with db.session() as s:
-        row = (await s.execute(select(ClientRow).where(ClientRow.channel == channel,
-                                                       ClientRow.user_id == user_id))).scalar_one_or_none()
-        return _client(row) if row else None
+    rows = await db.rows(_GET, {"channel": channel, "user_id": user_id})
+    return _client(rows[0]) if rows else None
 
 
 async def save_contact(db: Database, client_id: int, *, name: str | None = None, phone: str | None = None,

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import bindparam, delete, insert, select, update
-from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -32,9 +30,8 @@ class State:
 
 
 # Loaded and saved around every event, the bot's hottest path: statements built once, with bound
-# parameters. SQLite runs them, compiled by SQLAlchemy for its dialect, on the database's direct
-# autocommit connection (one hop to the driver's thread each); PostgreSQL on the connection that
-# holds the person's advisory lock, when there is one; otherwise a pooled connection.
+# parameters (Database.rows). On PostgreSQL they run on the connection that holds the person's
+# advisory lock when there is one: no more connections from the pool, each with its pre-ping.
 _T = ConversationRow.__table__
 _KEY = (_T.c.channel == bindparam("k_channel")) & (_T.c.user_id == bindparam("k_user"))
 _LOAD = select(_T.c.step, _T.c.params, _T.c.data, _T.c.stack, _T.c.version).where(_KEY)
@@ -46,41 +43,6 @@ _UPDATE = (update(_T).where(_KEY, _T.c.version == bindparam("k_version"))
            .values(version=_T.c.version + 1, **_VALUES).returning(_T.c.version))
 
 
-class _Compiled:
-    """A statement compiled once for a dialect, with SQLAlchemy's own converters of its bound
-    parameters and result columns (JSON, aware datetimes), for a DB-API connection."""
-
-    def __init__(self, statement: Any, dialect: Dialect) -> None:
-        compiled = statement.compile(dialect=dialect)
-        self.sql = str(compiled)
-        names = list(compiled.positiontup or [])
-        # (name, converter, the value of a constant such as ``version=1`` of the insert)
-        self._binds = [(name, compiled.binds[name].type.bind_processor(dialect), compiled.binds[name].value)
-                       for name in names]
-        self._results = [col.type.result_processor(dialect, None) for col in getattr(statement, "selected_columns", ())]
-
-    def params(self, values: dict[str, Any]) -> tuple[Any, ...]:
-        out = []
-        for name, proc, constant in self._binds:
-            value = values.get(name, constant)
-            out.append(proc(value) if proc else value)
-        return tuple(out)
-
-    def row(self, raw: Sequence[Any]) -> tuple[Any, ...]:
-        return tuple(proc(v) if proc else v for proc, v in zip(self._results, raw, strict=False))
-
-
-_COMPILED: dict[str, dict[str, _Compiled]] = {}
-
-
-def _compiled(dialect: Dialect) -> dict[str, _Compiled]:
-    out = _COMPILED.get(dialect.name)
-    if out is None:
-        out = _COMPILED[dialect.name] = {"load": _Compiled(_LOAD, dialect), "insert": _Compiled(_INSERT, dialect),
-                                         "update": _Compiled(_UPDATE, dialect)}
-    return out
-
-
 def _state(row: Sequence[Any]) -> State:
     step, params, data, stack, version = row
     return State(step=step, params=dict(params or {}), data=dict(data or {}), stack=list(stack or []),
@@ -89,18 +51,12 @@ def _state(row: Sequence[Any]) -> State:
 
 async def load_state(db: Database, channel: str, user_id: str) -> State | None:
     key = {"k_channel": channel, "k_user": user_id}
-    direct = await db.direct()
-    if direct is not None:
-        stmt = _compiled(db.engine.dialect)["load"]
-        rows = list(await direct.execute_fetchall(stmt.sql, stmt.params(key)))
-        return _state(stmt.row(rows[0])) if rows else None
     held = held_connection(db, (channel, user_id))
     if held is not None:
         row = (await held.execute(_LOAD, key)).first()
-    else:
-        async with db.engine.connect() as conn:
-            row = (await conn.execute(_LOAD, key)).first()
-    return _state(row) if row is not None else None
+        return _state(row) if row is not None else None
+    rows = await db.rows(_LOAD, key)
+    return _state(rows[0]) if rows else None
 
 
 async def save_state(db: Database, channel: str, user_id: str, chat_id: str, state: State,
@@ -111,18 +67,12 @@ async def save_state(db: Database, channel: str, user_id: str, chat_id: str, sta
               "v_updated_at": now}
     new = state.version == 0
     try:
-        direct = await db.direct()
-        if direct is not None:
-            stmt = _compiled(db.engine.dialect)["insert" if new else "update"]
-            written = bool(list(await direct.execute_fetchall(stmt.sql, stmt.params(values)))) or new
+        held = held_connection(db, (channel, user_id))
+        if held is not None:  # autocommit: each statement is its own transaction
+            written = await _write(held, new, values)
         else:
-            held = held_connection(db, (channel, user_id))
-            if held is not None:  # autocommit: each statement is its own transaction
-                written = await _write(held, new, values)
-            else:
-                async with db.engine.begin() as conn:
-                    written = await _write(conn, new, values)
-    except (IntegrityError, sqlite3.IntegrityError) as exc:  # a concurrent first message of the same person
+            written = bool(await db.rows(_INSERT if new else _UPDATE, values)) or new
+    except IntegrityError as exc:  # a concurrent first message of the same person
         raise StateConflict(str(exc)) from exc
     if not written:
         raise StateConflict(f"{channel}:{user_id} changed since version {state.version}")

@@ -11,13 +11,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import JSON, BigInteger, Index, Integer, String, Text, or_, select, update
+from sqlalchemy import JSON, BigInteger, Index, Integer, String, Text, bindparam, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
 from storage.base import Base, UTCDateTime
-from storage.db import Database
+from storage.db import Database, Transaction
 
 
 class JobRow(Base):
@@ -50,33 +49,40 @@ class Job:
     attempts: int
 
 
+_J = JobRow.__table__
+_JOB_BY_KEY = select(_J.c.id, _J.c.status).where(_J.c.key == bindparam("p_key"))
+_JOB_MOVE = (update(_J).where(_J.c.id == bindparam("p_id"))
+             .values(due_at=bindparam("p_due_at"), payload=bindparam("p_payload")))
+_JOB_ADD = insert(_J).values(kind=bindparam("p_kind"), key=bindparam("p_key"), payload=bindparam("p_payload"),
+                             due_at=bindparam("p_due_at"), status="pending", attempts=0,
+                             created_at=bindparam("p_created_at")).returning(_J.c.id)
+
+
 async def schedule_job(db: Database, kind: str, due_at: datetime, payload: dict, *, now: datetime,
                        key: str | None = None) -> int | None:
     """Add a job; with a ``key``, an existing pending job of that key is moved instead (idempotent).
     Returns None when the key exists and that job already ran or was cancelled."""
     try:
-        async with db.session() as s:
-            return await add_job(s, kind, due_at, payload, now=now, key=key)
+        async with db.transaction() as tx:
+            return await add_job(tx, kind, due_at, payload, now=now, key=key)
     except IntegrityError:  # the same key, added by somebody else a moment ago
         return None
 
 
-async def add_job(s: AsyncSession, kind: str, due_at: datetime, payload: dict, *, now: datetime,
+async def add_job(tx: Transaction, kind: str, due_at: datetime, payload: dict, *, now: datetime,
                   key: str | None = None) -> int | None:
     """``schedule_job`` within a transaction of the caller's (a job that belongs with a row).
     Raises IntegrityError if another transaction added the same key meanwhile."""
     if key is not None:
-        row = (await s.execute(select(JobRow).where(JobRow.key == key))).scalar_one_or_none()
-        if row is not None:
-            if row.status != "pending":
+        found = await tx.rows(_JOB_BY_KEY, {"p_key": key})
+        if found:
+            if found[0].status != "pending":
                 return None
-            row.due_at, row.payload = due_at, payload
-            return row.id
-    row = JobRow(kind=kind, key=key, payload=payload, due_at=due_at, status="pending", attempts=0,
-                 created_at=now)
-    s.add(row)
-    await s.flush()
-    return row.id
+            await tx.rows(_JOB_MOVE, {"p_id": found[0].id, "p_due_at": due_at, "p_payload": payload})
+            return int(found[0].id)
+    added = await tx.rows(_JOB_ADD, {"p_kind": kind, "p_key": key, "p_payload": payload, "p_due_at": due_at,
+                                     "p_created_at": now})
+    return int(added[0].id)
 
 
 async def run_once(db: Database, key: str, now: datetime) -> bool:

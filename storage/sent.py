@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, Index, Integer, String, delete, select
+from sqlalchemy import BigInteger, Index, Integer, String, bindparam, delete, insert, select
 from sqlalchemy.orm import Mapped, mapped_column
 
 from storage.base import Base, UTCDateTime
@@ -26,9 +26,13 @@ class SentMessageRow(Base):
     __table_args__ = (Index("ix_sent_messages_lookup", "channel", "chat_id", "message_id"),)
 
 
+_RECORD = insert(SentMessageRow.__table__).values(
+    {name: bindparam(f"p_{name}") for name in ("channel", "chat_id", "message_id", "tag", "created_at")})
+
+
 async def record_sent(db: Database, channel: str, chat_id: str, message_id: str, tag: str, now: datetime) -> None:
-    async with db.session() as s:
-        s.add(SentMessageRow(channel=channel, chat_id=chat_id, message_id=message_id, tag=tag, created_at=now))
+    await db.rows(_RECORD, {"p_channel": channel, "p_chat_id": chat_id, "p_message_id": message_id, "p_tag": tag,
+                            "p_created_at": now})
 
 
 async def find_tag(db: Database, channel: str, chat_id: str, message_id: str) -> str | None:

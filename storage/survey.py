@@ -17,8 +17,9 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Date, Index, Integer, String, delete, func, select, update
+from sqlalchemy import JSON, BigInteger, Date, Index, Integer, String, bindparam, delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -113,7 +114,7 @@ def anon_hash(salt: str, *parts: str) -> str:
     return hmac.new(salt.encode(), "\x1f".join(parts).encode(), hashlib.sha256).hexdigest()
 
 
-def _invitation(row: SurveyInvitationRow) -> Invitation:
+def _invitation(row: Any) -> Invitation:  # a SurveyInvitationRow or a row of its columns
     return Invitation(row.id, row.token, row.survey_id, row.channel, row.user_id, row.chat_id, row.reason,
                       row.status, row.created_at, row.due_at, row.sent_at, row.expires_at)
 
@@ -146,9 +147,8 @@ async def save_response(db: Database, survey_id: str, answers: dict, *, source: 
 
 async def receipt_date(db: Database, hash_: str) -> date | None:
     """The day a receipt was recorded, or None: has this invitation / client answered?"""
-    async with db.session() as s:
-        row = await s.get(SurveyReceiptRow, hash_)
-        return row.created_on if row else None
+    rows = await db.rows(_RECEIPT, {"hash": hash_})
+    return rows[0].created_on if rows else None
 
 
 async def responses_between(db: Database, survey_id: str, date_from: date, date_to: date) -> list[StoredResponse]:
@@ -165,20 +165,24 @@ async def responses_between(db: Database, survey_id: str, date_from: date, date_
 # --------------------------------------------------------------------------- invitations
 
 
+_INV_ADD = insert(SurveyInvitationRow.__table__).values(
+    {name: bindparam(f"p_{name}") for name in ("token", "survey_id", "channel", "user_id", "chat_id", "reason",
+                                                 "status", "created_at", "due_at")}
+).returning(*SurveyInvitationRow.__table__.c)
+
+
 async def create_invitation(db: Database, *, token: str, survey_id: str, channel: str, user_id: str,
                             chat_id: str, reason: str, due_at: datetime, now: datetime,
                             job: tuple[str, Callable[[int], str]] | None = None) -> Invitation:
     """A pending invitation; with ``job`` (kind, key of the invitation id), the job that sends it
     is added in the same transaction: never an invitation nobody sends."""
-    async with db.session() as s:
-        row = SurveyInvitationRow(token=token, survey_id=survey_id, channel=channel, user_id=user_id,
-                                  chat_id=chat_id, reason=reason[:20], status="pending", created_at=now,
-                                  due_at=due_at)
-        s.add(row)
-        await s.flush()
+    async with db.transaction() as tx:
+        row = (await tx.rows(_INV_ADD, {"p_token": token, "p_survey_id": survey_id, "p_channel": channel,
+                                        "p_user_id": user_id, "p_chat_id": chat_id, "p_reason": reason[:20],
+                                        "p_status": "pending", "p_created_at": now, "p_due_at": due_at}))[0]
         if job is not None:
             kind, key = job
-            await add_job(s, kind, due_at, {"invitation": row.id}, now=now, key=key(row.id))
+            await add_job(tx, kind, due_at, {"invitation": row.id}, now=now, key=key(row.id))
         return _invitation(row)
 
 
@@ -191,16 +195,19 @@ class InvitationFacts:
     answered_on: date | None  # the client's receipt of the survey
 
 
+_INV = SurveyInvitationRow.__table__
+_CLIENT_INVITATIONS = (select(*_INV.c)
+                       .where(_INV.c.channel == bindparam("channel"), _INV.c.user_id == bindparam("user_id"))
+                       .order_by(_INV.c.created_at.desc(), _INV.c.id.desc()))
+_OPTED_OUT = select(SurveyOptOutRow.hash).where(SurveyOptOutRow.hash == bindparam("hash"))
+_RECEIPT = select(SurveyReceiptRow.created_on).where(SurveyReceiptRow.hash == bindparam("hash"))
+
+
 async def invitation_facts(db: Database, channel: str, user_id: str, *, opt_out_hash: str,
                            receipt_hash: str) -> InvitationFacts:
-    async with db.session() as s:
-        opted_out = await s.get(SurveyOptOutRow, opt_out_hash) is not None
-        rows = (await s.execute(
-            select(SurveyInvitationRow)
-            .where(SurveyInvitationRow.channel == channel, SurveyInvitationRow.user_id == user_id)
-            .order_by(SurveyInvitationRow.created_at.desc(), SurveyInvitationRow.id.desc()))).scalars().all()
-        receipt = await s.get(SurveyReceiptRow, receipt_hash)
-        return InvitationFacts(opted_out, [_invitation(r) for r in rows], receipt.created_on if receipt else None)
+    opted_out = bool(await db.rows(_OPTED_OUT, {"hash": opt_out_hash}))
+    invitations = await client_invitations(db, channel, user_id)
+    return InvitationFacts(opted_out, invitations, await receipt_date(db, receipt_hash))
 
 
 async def get_invitation(db: Database, invitation_id: int) -> Invitation | None:
@@ -218,12 +225,7 @@ async def invitation_by_token(db: Database, token: str) -> Invitation | None:
 
 async def client_invitations(db: Database, channel: str, user_id: str) -> list[Invitation]:
     """Every invitation of a client, newest first."""
-    async with db.session() as s:
-        rows = (await s.execute(
-            select(SurveyInvitationRow)
-            .where(SurveyInvitationRow.channel == channel, SurveyInvitationRow.user_id == user_id)
-            .order_by(SurveyInvitationRow.created_at.desc(), SurveyInvitationRow.id.desc()))).scalars().all()
-        return [_invitation(r) for r in rows]
+    return [_invitation(r) for r in await db.rows(_CLIENT_INVITATIONS, {"channel": channel, "user_id": user_id})]
 
 
 async def set_invitation_status(db: Database, invitation_id: int, status: str, *, sent_at: datetime | None = None,
@@ -276,8 +278,7 @@ async def add_opt_out(db: Database, hash_: str, on: date) -> None:
 
 
 async def is_opted_out(db: Database, hash_: str) -> bool:
-    async with db.session() as s:
-        return await s.get(SurveyOptOutRow, hash_) is not None
+    return bool(await db.rows(_OPTED_OUT, {"hash": hash_}))
 
 
 

@@ -12,10 +12,23 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from typing import Literal
+from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import BigInteger, CheckConstraint, Index, Integer, String, Text, delete, func, select, text, update
+from sqlalchemy import (
+    BigInteger,
+    CheckConstraint,
+    Index,
+    Integer,
+    String,
+    Text,
+    bindparam,
+    delete,
+    func,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -132,7 +145,7 @@ class _Closed(Exception):
     pass
 
 
-def _visit(r: VisitRow) -> Visit:
+def _visit(r: Any) -> Visit:  # a VisitRow or a row of its columns
     return Visit(r.id, r.department, r.topic, r.slot_start, r.slot_end, r.place, r.channel, r.user_id, r.chat_id,
                  r.name, r.phone, r.priority, r.status, r.created_at, r.cancelled_at, r.cancelled_by,
                  r.cancel_reason)
@@ -146,6 +159,19 @@ def _day_start(day: date, tz: ZoneInfo) -> datetime:
     return datetime.combine(day, time(0), tzinfo=tz)
 
 
+# Read at every screen of a booking: built once (see Database.rows).
+_TAKEN = select(VisitRow.slot_start, VisitRow.priority).where(
+    VisitRow.department == bindparam("department"), VisitRow.status == "active",
+    VisitRow.slot_start >= bindparam("since"), VisitRow.slot_start < bindparam("until"))
+_CLOSED = select(VisitClosureRow.starts_at, VisitClosureRow.ends_at).where(
+    VisitClosureRow.department == bindparam("department"), VisitClosureRow.ends_at > bindparam("since"),
+    VisitClosureRow.starts_at < bindparam("until"))
+_AHEAD = (select(*VisitRow.__table__.c)
+          .where(VisitRow.channel == bindparam("channel"), VisitRow.user_id == bindparam("user_id"),
+                 VisitRow.status == "active", VisitRow.slot_end > bindparam("now"))
+          .order_by(VisitRow.slot_start))
+
+
 async def free_slots(db: Database, calendar: WorkCalendar, schedule: Schedule, rules: VisitSettings, department: str,
                      now: datetime, tz: ZoneInfo, *, priority: bool = False) -> list[Slot]:
     """The slots of a department a client may book now (only really free ones), earliest first."""
@@ -153,13 +179,9 @@ async def free_slots(db: Database, calendar: WorkCalendar, schedule: Schedule, r
         return []
     since = _day_start(now.astimezone(tz).date(), tz)
     until = _day_start(last_day(rules, now, tz) + timedelta(days=1), tz)
-    async with db.session() as s:
-        rows = (await s.execute(select(VisitRow.slot_start, VisitRow.priority).where(
-            VisitRow.department == department, VisitRow.status == "active",
-            VisitRow.slot_start >= since, VisitRow.slot_start < until))).all()
-        closed = (await s.execute(select(VisitClosureRow.starts_at, VisitClosureRow.ends_at).where(
-            VisitClosureRow.department == department, VisitClosureRow.ends_at > since,
-            VisitClosureRow.starts_at < until))).all()
+    window = {"department": department, "since": since, "until": until}
+    rows = await db.rows(_TAKEN, window)
+    closed = await db.rows(_CLOSED, window)
     taken: dict[datetime, int] = {}
     priority_taken: dict[date, int] = {}
     for start, prio in rows:
@@ -235,11 +257,7 @@ async def cancel_booking(db: Database, visit_id: int, *, channel: str, user_id: 
 
 async def bookings_of(db: Database, channel: str, user_id: str, now: datetime) -> list[Visit]:
     """A person's visits that are still ahead (or going on), earliest first."""
-    async with db.session() as s:
-        rows = (await s.execute(select(VisitRow).where(
-            VisitRow.channel == channel, VisitRow.user_id == user_id, VisitRow.status == "active",
-            VisitRow.slot_end > now).order_by(VisitRow.slot_start))).scalars().all()
-        return [_visit(r) for r in rows]
+    return [_visit(r) for r in await db.rows(_AHEAD, {"channel": channel, "user_id": user_id, "now": now})]
 
 
 async def agenda(db: Database, departments: Sequence[str] | None, start: datetime, end: datetime) -> list[Visit]:

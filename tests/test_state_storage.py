@@ -68,3 +68,20 @@ async def test_state_inside_the_person_lock(db_url: str, clock: FakeClock) -> No
     finally:
         await db.close()
         await other.close()
+
+
+async def test_times_are_stored_as_sqlalchemy_stores_them(db_url: str, clock: FakeClock) -> None:
+    """The direct path and the ORM write the same text for a time on SQLite (comparisons in SQL
+    are textual there), and both read it back as the same aware UTC moment."""
+    db = Database(db_url)
+    try:
+        await save_state(db, "telegram", "3", "3", State(step="home"), clock())
+        async with db.session() as s:
+            s.add(ConversationRow(channel="telegram", user_id="4", chat_id="4", step="home", params={}, data={},
+                                  stack=[], version=1, updated_at=clock()))
+        async with db.engine.connect() as conn:
+            stored = (await conn.exec_driver_sql(
+                "SELECT user_id, CAST(updated_at AS TEXT) FROM conversations WHERE user_id IN ('3', '4')")).all()
+        assert len({text for _, text in stored}) == 1, stored
+    finally:
+        await db.close()

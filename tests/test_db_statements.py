@@ -1,0 +1,67 @@
+"""``Database.rows`` and ``Database.transaction``, the light path of the small statements (on
+SQLite a direct connection shared by everyone in the process), on both databases."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from storage.db import Database
+from storage.jobs import JobRow, add_job, schedule_job
+from storage.sent import find_tag, record_sent
+from storage.survey import client_invitations, create_invitation
+from tests.conftest import FakeClock
+
+
+async def test_a_failed_transaction_leaves_nothing(db_url: str, clock: FakeClock) -> None:
+    db = Database(db_url)
+    try:
+        assert await schedule_job(db, "x", clock(), {}, now=clock(), key="kept") is not None
+        with pytest.raises(RuntimeError):
+            async with db.transaction() as tx:
+                await add_job(tx, "y", clock(), {}, now=clock(), key="fresh")
+                await add_job(tx, "y", clock(), {}, now=clock(), key=None)
+                raise RuntimeError("something went wrong after two inserts")
+        inv = await create_invitation(db, token="t1", survey_id="s", channel="telegram", user_id="1", chat_id="1",
+                                      reason="consultation", due_at=clock(), now=clock(),
+                                      job=("survey_invite", lambda i: f"survey_invite:{i}:"))
+        with pytest.raises(IntegrityError):  # the same exception type on both databases
+            await create_invitation(db, token="t1", survey_id="s", channel="telegram", user_id="2", chat_id="2",
+                                    reason="consultation", due_at=clock(), now=clock())
+        assert [i.id for i in await client_invitations(db, "telegram", "1")] == [inv.id]
+        assert await client_invitations(db, "telegram", "2") == []
+        async with db.session() as s:
+            keys = (await s.execute(select(JobRow.key).order_by(JobRow.id))).scalars().all()
+        assert keys == ["kept", f"survey_invite:{inv.id}:"], "the rolled-back jobs are not there"
+    finally:
+        await db.close()
+
+
+async def test_statements_of_others_do_not_slip_into_a_transaction(db_url: str, clock: FakeClock) -> None:
+    """While one transaction is open (and then rolled back), another task's statement waits and
+    is kept: on SQLite both would share one connection."""
+    db = Database(db_url)
+    try:
+        opened = asyncio.Event()
+
+        async def failing() -> None:
+            with pytest.raises(RuntimeError):
+                async with db.transaction() as tx:
+                    await add_job(tx, "y", clock(), {}, now=clock(), key="rolled-back")
+                    opened.set()
+                    await asyncio.sleep(0.05)
+                    raise RuntimeError("undo")
+
+        async def other() -> None:
+            await opened.wait()
+            await record_sent(db, "telegram", "5", "77", "visit:1", clock())
+
+        await asyncio.gather(failing(), other())
+        assert await find_tag(db, "telegram", "5", "77") == "visit:1"
+        assert await schedule_job(db, "y", clock(), {}, now=clock(), key="rolled-back") is not None, \
+            "the rolled-back job is not there"
+    finally:
+        await db.close()
