@@ -8,6 +8,7 @@ import sqlite3
 from collections import namedtuple
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
+from contextvars import ContextVar
 from pathlib import Path
 from typing import Any
 
@@ -95,6 +96,9 @@ class Database:
         if self.is_sqlite:
             async with self._direct_lock:
                 return await self._run_direct(await self._direct_connection(), statement, params)
+        held = HELD.get()
+        if held is not None and held[0] is self:
+            return await _run(held[2], statement, params)
         async with self.engine.begin() as conn:
             return await _run(conn, statement, params)
 
@@ -136,6 +140,13 @@ class Database:
             conn, self._direct = self._direct, None
             await conn.close()
         await self.engine.dispose()
+
+
+# PostgreSQL: the connection holding the advisory lock of the person whose event is being handled
+# (storage.locks), as (database, person, connection). It is in autocommit mode, so single
+# statements (Database.rows, the person's state) run on it as transactions of their own, without
+# taking more connections from the pool, each with its pre-ping.
+HELD: ContextVar[tuple[Database, tuple[str, str], AsyncConnection] | None] = ContextVar("held_lock", default=None)
 
 
 class Transaction:

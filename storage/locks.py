@@ -13,12 +13,11 @@ import asyncio
 import hashlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from contextvars import ContextVar
 
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from storage.db import Database
+from storage.db import HELD, Database
 
 
 def lock_id(key: tuple[str, str]) -> int:
@@ -54,10 +53,6 @@ class KeyedLocks:
 
 
 LOCAL = KeyedLocks()
-# PostgreSQL: the connection holding the advisory lock of the person whose event is being
-# handled, (database, person, connection). The state is loaded and saved on it: single autocommit
-# statements, without taking two more connections from the pool (each with its pre-ping).
-HELD: ContextVar[tuple[Database, tuple[str, str], AsyncConnection] | None] = ContextVar("held_lock", default=None)
 _LOCK = text("SELECT pg_advisory_lock(:id)")
 _UNLOCK = text("SELECT pg_advisory_unlock(:id)")
 
