@@ -6,7 +6,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import bindparam, func, insert, select, update
+from sqlalchemy.exc import IntegrityError
 
 from storage.db import Database
 from storage.tables import ClientRow
@@ -30,39 +31,46 @@ def _client(row: Any) -> Client:  # a ClientRow or a row of its columns
                   row.consent_at, row.unreachable)
 
 
+# Every step of a conversation that needs the client runs one of these (see Database.rows).
+_C = ClientRow.__table__
+_KEY = (_C.c.channel == bindparam("p_channel")) & (_C.c.user_id == bindparam("p_user_id"))
+_GET = select(*_C.c).where(_KEY)
+_TOUCH = (update(_C).where(_KEY)
+          .values(last_seen_at=bindparam("p_now"), chat_id=bindparam("p_chat_id"), unreachable=False)
+          .returning(*_C.c))
+_ADD = insert(_C).values(channel=bindparam("p_channel"), user_id=bindparam("p_user_id"),
+                         chat_id=bindparam("p_chat_id"), created_at=bindparam("p_now"),
+                         last_seen_at=bindparam("p_now"), unreachable=False).returning(*_C.c)
+# Only the fields given change: a None keeps what is stored.
+_CONTACT = update(_C).where(_C.c.id == bindparam("p_id")).values(
+    {name: func.coalesce(bindparam(f"p_{name}", type_=_C.c[name].type), _C.c[name])
+     for name in ("name", "phone", "email", "consent_at")})
+
+
 async def touch_client(db: Database, channel: str, user_id: str, chat_id: str, now: datetime) -> Client:
     """Find or create the client; a message from him proves he is reachable again."""
-    async with db.session() as s:
-        row = (await s.execute(select(ClientRow).where(ClientRow.channel == channel,
-                                                       ClientRow.user_id == user_id))).scalar_one_or_none()
-        if row is None:
-            row = ClientRow(channel=channel, user_id=user_id, chat_id=chat_id, created_at=now,
-                            last_seen_at=now, unreachable=False)
-            s.add(row)
-            await s.flush()
-        else:
-            row.last_seen_at = now
-            row.chat_id = chat_id
-            row.unreachable = False
-        return _client(row)
-
-
-_C = ClientRow.__table__
-_GET = select(*_C.c).where(_C.c.channel == bindparam("channel"), _C.c.user_id == bindparam("user_id"))
+    values = {"p_channel": channel, "p_user_id": user_id, "p_chat_id": chat_id, "p_now": now}
+    for _ in range(2):
+        rows = await db.rows(_TOUCH, values)
+        if rows:
+            return _client(rows[0])
+        try:
+            return _client((await db.rows(_ADD, values))[0])
+        except IntegrityError:  # his first two messages at once: the other one added him
+            continue
+    raise RuntimeError(f"client {channel}:{user_id} can be neither found nor added")
 
 
 async def get_client(db: Database, channel: str, user_id: str) -> Client | None:
-    rows = await db.rows(_GET, {"channel": channel, "user_id": user_id})
+    rows = await db.rows(_GET, {"p_channel": channel, "p_user_id": user_id})
     return _client(rows[0]) if rows else None
 
 
 async def save_contact(db: Database, client_id: int, *, name: str | None = None, phone: str | None = None,
                        email: str | None = None, consent_at: datetime | None = None) -> None:
-    values = {k: v for k, v in dict(name=name, phone=phone, email=email, consent_at=consent_at).items()
-              if v is not None}
-    if values:
-        async with db.session() as s:
-            await s.execute(update(ClientRow).where(ClientRow.id == client_id).values(**values))
+    if (name, phone, email, consent_at) != (None, None, None, None):
+        await db.rows(_CONTACT, {"p_id": client_id, "p_name": name, "p_phone": phone, "p_email": email,
+                                 "p_consent_at": consent_at})
 
 
 async def mark_unreachable(db: Database, channel: str, user_id: str) -> None:

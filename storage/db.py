@@ -6,7 +6,7 @@ import asyncio
 import logging
 import sqlite3
 from collections import namedtuple
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from contextvars import ContextVar
 from pathlib import Path
@@ -108,13 +108,14 @@ class Database:
         if self.is_sqlite:
             async with self._direct_lock:  # nobody else's statement may slip into it
                 conn = await self._direct_connection()
-                await conn.execute("BEGIN IMMEDIATE")
+                await _direct_sql(conn, "BEGIN IMMEDIATE")
                 try:
                     yield Transaction(lambda st, p: self._run_direct(conn, st, p))
+                    await _direct_sql(conn, "COMMIT")
                 except BaseException:
-                    await conn.rollback()
+                    if conn.in_transaction:  # also when COMMIT itself failed: the connection is shared
+                        await conn.rollback()
                     raise
-                await conn.commit()
         else:
             async with self.engine.begin() as pooled:
                 yield Transaction(lambda st, p: _run(pooled, st, p))
@@ -122,12 +123,7 @@ class Database:
     async def _run_direct(self, conn: aiosqlite.Connection, statement: Executable,
                           params: Mapping[str, Any] | None) -> list[Any]:
         compiled = self._compiled(statement)
-        values = compiled.params(params or {})
-        try:
-            raw = await conn.execute_fetchall(compiled.sql, values)
-        except sqlite3.Error as exc:  # the same exceptions as through SQLAlchemy (IntegrityError, ...)
-            raise DBAPIError.instance(compiled.sql, values, exc, sqlite3.Error) from exc
-        return [compiled.row(r) for r in raw]
+        return [compiled.row(r) for r in await _direct_sql(conn, compiled.sql, compiled.params(params or {}))]
 
     def _compiled(self, statement: Executable) -> Compiled:
         hit = self._statements.get(id(statement))
@@ -147,6 +143,13 @@ class Database:
 # statements (Database.rows, the person's state) run on it as transactions of their own, without
 # taking more connections from the pool, each with its pre-ping.
 HELD: ContextVar[tuple[Database, tuple[str, str], AsyncConnection] | None] = ContextVar("held_lock", default=None)
+
+
+async def _direct_sql(conn: aiosqlite.Connection, sql: str, values: Sequence[Any] = ()) -> Iterable[Any]:
+    try:
+        return await conn.execute_fetchall(sql, values)
+    except sqlite3.Error as exc:  # the same exceptions as through SQLAlchemy (IntegrityError, ...)
+        raise DBAPIError.instance(sql, values, exc, sqlite3.Error) from exc
 
 
 class Transaction:

@@ -128,21 +128,26 @@ async def save_response(db: Database, survey_id: str, answers: dict, *, source: 
     exist only once (an invitation): if one is already there nothing is stored and False is
     returned. ``client_hash`` records (or moves to ``on``) the date of the client's last response."""
     try:
-        async with db.session() as s:
+        async with db.transaction() as tx:
             for h in once_hashes:
-                s.add(SurveyReceiptRow(hash=h, survey_id=survey_id, created_on=on))
-            await s.flush()
+                await tx.rows(_RECEIPT_ADD, {"p_hash": h, "p_survey_id": survey_id, "p_on": on})
             if client_hash is not None:
-                row = await s.get(SurveyReceiptRow, client_hash)
-                if row is None:
-                    s.add(SurveyReceiptRow(hash=client_hash, survey_id=survey_id, created_on=on))
-                else:
-                    row.created_on = on
-            s.add(SurveyResponseRow(id=uuid.uuid4().hex, survey_id=survey_id, submitted_on=on, source=source,
-                                    answers=answers))
+                if not await tx.rows(_RECEIPT_MOVE, {"p_hash": client_hash, "p_on": on}):
+                    await tx.rows(_RECEIPT_ADD, {"p_hash": client_hash, "p_survey_id": survey_id, "p_on": on})
+            await tx.rows(_RESPONSE_ADD, {"p_id": uuid.uuid4().hex, "p_survey_id": survey_id, "p_on": on,
+                                          "p_source": source, "p_answers": answers})
     except IntegrityError:
         return False
     return True
+
+
+_RECEIPT_ADD = insert(SurveyReceiptRow.__table__).values(
+    hash=bindparam("p_hash"), survey_id=bindparam("p_survey_id"), created_on=bindparam("p_on"))
+_RECEIPT_MOVE = (update(SurveyReceiptRow.__table__).where(SurveyReceiptRow.hash == bindparam("p_hash"))
+                 .values(created_on=bindparam("p_on")).returning(SurveyReceiptRow.hash))
+_RESPONSE_ADD = insert(SurveyResponseRow.__table__).values(
+    id=bindparam("p_id"), survey_id=bindparam("p_survey_id"), submitted_on=bindparam("p_on"),
+    source=bindparam("p_source"), answers=bindparam("p_answers"))
 
 
 async def receipt_date(db: Database, hash_: str) -> date | None:

@@ -25,6 +25,7 @@ from sqlalchemy import (
     bindparam,
     delete,
     func,
+    insert,
     select,
     text,
     update,
@@ -172,6 +173,18 @@ _AHEAD = (select(*VisitRow.__table__.c)
           .order_by(VisitRow.slot_start))
 
 
+_V = VisitRow.__table__
+_PLACES = select(_V.c.place).where(_V.c.department == bindparam("p_department"),
+                                   _V.c.slot_start == bindparam("p_slot_start"), _V.c.status == "active")
+_BOOK = insert(_V).values(
+    {name: bindparam(f"p_{name}") for name in ("department", "topic", "slot_start", "slot_end", "place", "channel",
+                                                 "user_id", "chat_id", "name", "phone", "priority", "created_at")}
+).values(status="active").returning(*_V.c)
+_CLOSURES_AT = select(func.count().label("closures")).select_from(VisitClosureRow).where(
+    VisitClosureRow.department == bindparam("p_department"), VisitClosureRow.starts_at < bindparam("p_slot_end"),
+    VisitClosureRow.ends_at > bindparam("p_slot_start"))
+
+
 async def free_slots(db: Database, calendar: WorkCalendar, schedule: Schedule, rules: VisitSettings, department: str,
                      now: datetime, tz: ZoneInfo, *, priority: bool = False) -> list[Slot]:
     """The slots of a department a client may book now (only really free ones), earliest first."""
@@ -199,26 +212,19 @@ async def book_slot(db: Database, *, department: str, slot: Slot, capacity: int,
     """Take the first free place of ``slot``; raises ``BookingRefused`` when none is left, the
     period was closed meanwhile, or the person already has a visit then. Safe under any number of
     simultaneous attempts: the unique index decides, a loser tries the next place."""
+    values = {"p_department": department, "p_topic": topic, "p_slot_start": slot.start, "p_slot_end": slot.end,
+              "p_channel": channel, "p_user_id": user_id, "p_chat_id": chat_id, "p_name": name, "p_phone": phone,
+              "p_priority": priority, "p_created_at": now}
     for _ in range(capacity + 3):
-        async with db.session() as s:
-            used = set((await s.execute(select(VisitRow.place).where(
-                VisitRow.department == department, VisitRow.slot_start == slot.start,
-                VisitRow.status == "active"))).scalars())
-        free = [p for p in range(1, capacity + 1) if p not in used]
-        if not free:
-            raise BookingRefused("taken")
         try:
-            async with db.session() as s:
-                row = VisitRow(department=department, topic=topic, slot_start=slot.start, slot_end=slot.end,
-                               place=free[0], channel=channel, user_id=user_id, chat_id=chat_id, name=name,
-                               phone=phone, priority=priority, status="active", created_at=now)
-                s.add(row)
-                await s.flush()
+            async with db.transaction() as tx:
+                used = {r.place for r in await tx.rows(_PLACES, values)}
+                free = [p for p in range(1, capacity + 1) if p not in used]
+                if not free:
+                    raise BookingRefused("taken")
+                row = (await tx.rows(_BOOK, {**values, "p_place": free[0]}))[0]
                 # Checked after the insert, in its transaction: a closure committed before it is seen.
-                closed = (await s.execute(select(func.count()).select_from(VisitClosureRow).where(
-                    VisitClosureRow.department == department, VisitClosureRow.starts_at < slot.end,
-                    VisitClosureRow.ends_at > slot.start))).scalar_one()
-                if closed:
+                if (await tx.rows(_CLOSURES_AT, values))[0].closures:
                     raise _Closed
                 return _visit(row)
         except _Closed:
