@@ -161,7 +161,9 @@ class TelegramChannel:
         self.router.message.register(self._on_message, self._for_us)
         self.router.callback_query.register(self._on_callback)
         self.router.my_chat_member.register(self._on_membership)
-        self.dispatcher = Dispatcher()
+        # The conversation state is the engine's (storage.conversations): aiogram's FSM and its
+        # middleware, run for every update, would hold nothing.
+        self.dispatcher = Dispatcher(disable_fsm=True)
         self.dispatcher.include_router(self.router)
 
     # ------------------------------------------------------------------ incoming
