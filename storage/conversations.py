@@ -9,10 +9,8 @@ from typing import Any
 
 from sqlalchemy import bindparam, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from storage.db import Database
-from storage.locks import held_connection
 from storage.tables import ConversationRow
 
 
@@ -30,8 +28,8 @@ class State:
 
 
 # Loaded and saved around every event, the bot's hottest path: statements built once, with bound
-# parameters (Database.rows). On PostgreSQL they run on the connection that holds the person's
-# advisory lock when there is one: no more connections from the pool, each with its pre-ping.
+# parameters (Database.rows: on PostgreSQL, within an event, on the connection holding the
+# person's advisory lock).
 _T = ConversationRow.__table__
 _KEY = (_T.c.channel == bindparam("k_channel")) & (_T.c.user_id == bindparam("k_user"))
 _LOAD = select(_T.c.step, _T.c.params, _T.c.data, _T.c.stack, _T.c.version).where(_KEY)
@@ -50,12 +48,7 @@ def _state(row: Sequence[Any]) -> State:
 
 
 async def load_state(db: Database, channel: str, user_id: str) -> State | None:
-    key = {"k_channel": channel, "k_user": user_id}
-    held = held_connection(db, (channel, user_id))
-    if held is not None:
-        row = (await held.execute(_LOAD, key)).first()
-        return _state(row) if row is not None else None
-    rows = await db.rows(_LOAD, key)
+    rows = await db.rows(_LOAD, {"k_channel": channel, "k_user": user_id})
     return _state(rows[0]) if rows else None
 
 
@@ -67,23 +60,12 @@ async def save_state(db: Database, channel: str, user_id: str, chat_id: str, sta
               "v_updated_at": now}
     new = state.version == 0
     try:
-        held = held_connection(db, (channel, user_id))
-        if held is not None:  # autocommit: each statement is its own transaction
-            written = await _write(held, new, values)
-        else:
-            written = bool(await db.rows(_INSERT if new else _UPDATE, values)) or new
+        written = bool(await db.rows(_INSERT if new else _UPDATE, values)) or new
     except IntegrityError as exc:  # a concurrent first message of the same person
         raise StateConflict(str(exc)) from exc
     if not written:
         raise StateConflict(f"{channel}:{user_id} changed since version {state.version}")
     state.version += 1
-
-
-async def _write(conn: AsyncConnection, new: bool, values: dict[str, Any]) -> bool:
-    if new:
-        await conn.execute(_INSERT, values)
-        return True
-    return (await conn.execute(_UPDATE, values)).first() is not None
 
 
 async def forget_state(db: Database, channel: str, user_id: str) -> None:

@@ -98,7 +98,7 @@ class Database:
                 return await self._run_direct(await self._direct_connection(), statement, params)
         held = HELD.get()
         if held is not None and held[0] is self:
-            return await _run(held[2], statement, params)
+            return await _run(held[1], statement, params)
         async with self.engine.begin() as conn:
             return await _run(conn, statement, params)
 
@@ -139,10 +139,10 @@ class Database:
 
 
 # PostgreSQL: the connection holding the advisory lock of the person whose event is being handled
-# (storage.locks), as (database, person, connection). It is in autocommit mode, so single
-# statements (Database.rows, the person's state) run on it as transactions of their own, without
+# (storage.locks), with its database. It is in autocommit mode, so single statements
+# (Database.rows, the person's state among them) run on it as transactions of their own, without
 # taking more connections from the pool, each with its pre-ping.
-HELD: ContextVar[tuple[Database, tuple[str, str], AsyncConnection] | None] = ContextVar("held_lock", default=None)
+HELD: ContextVar[tuple[Database, AsyncConnection] | None] = ContextVar("held_lock", default=None)
 
 
 async def _direct_sql(conn: aiosqlite.Connection, sql: str, values: Sequence[Any] = ()) -> Iterable[Any]:

@@ -15,7 +15,6 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from storage.db import HELD, Database
 
@@ -57,12 +56,6 @@ _LOCK = text("SELECT pg_advisory_lock(:id)")
 _UNLOCK = text("SELECT pg_advisory_unlock(:id)")
 
 
-def held_connection(db: Database, key: tuple[str, str]) -> AsyncConnection | None:
-    """The advisory-lock connection of this person, if this task holds it."""
-    held = HELD.get()
-    return held[2] if held is not None and held[0] is db and held[1] == key else None
-
-
 @asynccontextmanager
 async def person_lock(db: Database, key: tuple[str, str]) -> AsyncIterator[None]:
     async with LOCAL.hold((db.url, key)):
@@ -85,7 +78,7 @@ async def _advisory(db: Database, key: tuple[str, str]) -> AsyncIterator[None]:
         # round trips around taking and releasing it (a third of the lock's cost, per event).
         conn = await conn.execution_options(isolation_level="AUTOCOMMIT")
         await conn.execute(_LOCK, {"id": ident})
-        token = HELD.set((db, key, conn))
+        token = HELD.set((db, conn))
         try:
             yield
         finally:

@@ -4,7 +4,7 @@ refused, and a state written on SQLite's direct connection is at once visible to
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from storage.conversations import State, StateConflict, load_state, save_state
 from storage.db import Database
@@ -57,10 +57,15 @@ async def test_state_inside_the_person_lock(db_url: str, clock: FakeClock) -> No
     db = Database(db_url)
     other = Database(db_url)
     try:
+        checkouts: list[object] = []
+        event.listen(db.engine.sync_engine.pool, "checkout", lambda *args: checkouts.append(args))
         async with person_lock(db, ("telegram", "5")):
+            taken = len(checkouts)
             state = await load_state(db, "telegram", "5") or State(step="home")
             state.step = "requests.text"
             await save_state(db, "telegram", "5", "5", state, clock())
+            if not db.is_sqlite:  # no more connections from the pool than the lock's own
+                assert len(checkouts) == taken
             seen = await load_state(other, "telegram", "5")  # another instance: committed already
             assert seen is not None and seen.step == "requests.text"
         again = await load_state(db, "telegram", "5")
