@@ -116,6 +116,13 @@ class Database:
                     if conn.in_transaction:  # also when COMMIT itself failed: the connection is shared
                         await conn.rollback()
                     raise
+        elif (held := HELD.get()) is not None and held[0] is self:
+            # Within an event, on the lock's own connection (in autocommit for SQLAlchemy): the
+            # driver opens the transaction, and no pooled connection with its pre-ping is needed.
+            conn = held[1]
+            raw = await conn.get_raw_connection()
+            async with raw.driver_connection.transaction():  # type: ignore[union-attr]
+                yield Transaction(lambda st, p: _run(conn, st, p))
         else:
             async with self.engine.begin() as pooled:
                 yield Transaction(lambda st, p: _run(pooled, st, p))

@@ -6,11 +6,12 @@ from __future__ import annotations
 import asyncio
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import event, select
 from sqlalchemy.exc import IntegrityError
 
 from storage.db import Database
 from storage.jobs import JobRow, add_job, schedule_job
+from storage.locks import person_lock
 from storage.sent import find_tag, record_sent
 from storage.survey import client_invitations, create_invitation
 from tests.conftest import FakeClock
@@ -65,3 +66,29 @@ async def test_statements_of_others_do_not_slip_into_a_transaction(db_url: str, 
             "the rolled-back job is not there"
     finally:
         await db.close()
+
+
+async def test_transactions_inside_the_person_lock(db_url: str, clock: FakeClock) -> None:
+    """Within an event (the person's lock) a transaction is still all or nothing; on PostgreSQL it
+    runs on the lock's own connection, taking none from the pool."""
+    db = Database(db_url)
+    other = Database(db_url)
+    try:
+        checkouts: list[object] = []
+        event.listen(db.engine.sync_engine.pool, "checkout", lambda *args: checkouts.append(args))
+        async with person_lock(db, ("telegram", "8")):
+            taken = len(checkouts)
+            with pytest.raises(RuntimeError):
+                async with db.transaction() as tx:
+                    await add_job(tx, "y", clock(), {}, now=clock(), key="undone")
+                    raise RuntimeError("undo")
+            async with db.transaction() as tx:
+                await add_job(tx, "y", clock(), {}, now=clock(), key="done")
+            async with other.session() as s:  # committed for everybody at once
+                keys = (await s.execute(select(JobRow.key))).scalars().all()
+            assert keys == ["done"]
+            if not db.is_sqlite:
+                assert len(checkouts) == taken
+    finally:
+        await db.close()
+        await other.close()
