@@ -29,10 +29,10 @@ from handlers.visits_common import (
     drop_reminders,
     hm,
     period,
+    reminder_hours,
     rules,
-    schedule_followup,
-    schedule_reminders,
     staff_notice,
+    visit_jobs,
     when,
     when_short,
 )
@@ -411,13 +411,11 @@ class VisitConfirm(Step):
                                     channel=ctx.event.channel, user_id=ctx.event.user_id, chat_id=ctx.event.chat_id,
                                     name=contact.get("name"), phone=contact.get("phone"),
                                     topic=(ctx.data.get("visit") or {}).get("topic"), priority=_priority(ctx),
-                                    now=ctx.now)
+                                    now=ctx.now, jobs=lambda v: visit_jobs(s, v, ctx.now))
         except BookingRefused as exc:
             await self._refused(ctx, dep_id, slot, exc.reason)
             return
-        reminders = await schedule_reminders(s, visit, ctx.now)
-        await schedule_followup(s, visit, ctx.now)
-        ctx.say(confirmation(s, visit, reminders, ctx.now))
+        ctx.say(confirmation(s, visit, reminder_hours(s, visit, ctx.now), ctx.now))
         notice = staff_notice(s, visit, texts.VISITS_STAFF_NEW)
         if notice:
             ctx.outbox.append(notice)

@@ -12,7 +12,7 @@ from bot.config import Department, VisitSettings, phone_display
 from handlers import texts
 from handlers.models import Address, Document, Outgoing, Reply, Venue
 from handlers.services import Services
-from storage.jobs import cancel_jobs, schedule_job
+from storage.jobs import JobSpec, cancel_jobs
 from storage.visits import Visit
 
 REMINDER_KIND = "visit_reminder"
@@ -151,22 +151,19 @@ def reminder_key(visit_id: int, hours: float) -> str:
     return f"visit:{visit_id}:{hours:g}h"
 
 
-async def schedule_reminders(services: Services, visit: Visit, now: datetime) -> list[float]:
-    """Store a reminder job for every configured lead time still ahead; returns the hours used."""
-    used: list[float] = []
-    for hours in services.directory.booking.reminders_hours:
-        due = visit.start - timedelta(hours=hours)
-        if due <= now + MIN_REMINDER_LEAD:
-            continue
-        await schedule_job(services.db, REMINDER_KIND, due, {"visit": visit.id, "hours": hours}, now=now,
-                           key=reminder_key(visit.id, hours))
-        used.append(hours)
-    return used
+def visit_jobs(services: Services, visit: Visit, now: datetime) -> list[JobSpec]:
+    """The jobs of a new visit, stored with the booking: a reminder for every configured lead time
+    still ahead, and the follow-up when the visit is over."""
+    jobs = [JobSpec(REMINDER_KIND, visit.start - timedelta(hours=hours), {"visit": visit.id, "hours": hours},
+                    reminder_key(visit.id, hours)) for hours in reminder_hours(services, visit, now)]
+    jobs.append(JobSpec(FOLLOWUP_KIND, visit.end, {"visit": visit.id}, f"visit:{visit.id}:after"))
+    return jobs
 
 
-async def schedule_followup(services: Services, visit: Visit, now: datetime) -> None:
-    await schedule_job(services.db, FOLLOWUP_KIND, visit.end, {"visit": visit.id}, now=now,
-                       key=f"visit:{visit.id}:after")
+def reminder_hours(services: Services, visit: Visit, now: datetime) -> list[float]:
+    """The configured lead times (hours) of reminders still ahead of ``visit``."""
+    return [hours for hours in services.directory.booking.reminders_hours
+            if visit.start - timedelta(hours=hours) > now + MIN_REMINDER_LEAD]
 
 
 async def drop_reminders(services: Services, visit_id: int) -> int:

@@ -49,6 +49,16 @@ class Job:
     attempts: int
 
 
+@dataclass(frozen=True, slots=True)
+class JobSpec:
+    """A job to add together with something else (``add_job``)."""
+
+    kind: str
+    due_at: datetime
+    payload: dict
+    key: str | None = None
+
+
 _J = JobRow.__table__
 _JOB_BY_KEY = select(_J.c.id, _J.c.status).where(_J.c.key == bindparam("p_key"))
 _JOB_MOVE = (update(_J).where(_J.c.id == bindparam("p_id"))

@@ -9,7 +9,7 @@ visits at the same time.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any, Literal
@@ -39,6 +39,7 @@ from bot.slots import free_slots as compute_free_slots
 from bot.worktime import WorkCalendar
 from storage.base import Base, UTCDateTime
 from storage.db import Database
+from storage.jobs import JobSpec, add_job
 
 ACTIVE = "status = 'active'"
 
@@ -208,10 +209,11 @@ async def free_slots(db: Database, calendar: WorkCalendar, schedule: Schedule, r
 
 async def book_slot(db: Database, *, department: str, slot: Slot, capacity: int, channel: str, user_id: str,
                     chat_id: str, name: str | None, phone: str | None, topic: str | None, priority: str | None,
-                    now: datetime) -> Visit:
+                    now: datetime, jobs: Callable[[Visit], Sequence[JobSpec]] | None = None) -> Visit:
     """Take the first free place of ``slot``; raises ``BookingRefused`` when none is left, the
     period was closed meanwhile, or the person already has a visit then. Safe under any number of
-    simultaneous attempts: the unique index decides, a loser tries the next place."""
+    simultaneous attempts: the unique index decides, a loser tries the next place. ``jobs`` gives
+    the jobs of the new visit (its reminders), stored in the same transaction."""
     values = {"p_department": department, "p_topic": topic, "p_slot_start": slot.start, "p_slot_end": slot.end,
               "p_channel": channel, "p_user_id": user_id, "p_chat_id": chat_id, "p_name": name, "p_phone": phone,
               "p_priority": priority, "p_created_at": now}
@@ -226,7 +228,10 @@ async def book_slot(db: Database, *, department: str, slot: Slot, capacity: int,
                 # Checked after the insert, in its transaction: a closure committed before it is seen.
                 if (await tx.rows(_CLOSURES_AT, values))[0].closures:
                     raise _Closed
-                return _visit(row)
+                visit = _visit(row)
+                for job in jobs(visit) if jobs else ():
+                    await add_job(tx, job.kind, job.due_at, job.payload, now=now, key=job.key)
+                return visit
         except _Closed:
             raise BookingRefused("closed") from None
         except IntegrityError:

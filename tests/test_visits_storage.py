@@ -14,6 +14,7 @@ from sqlalchemy.exc import IntegrityError
 
 from bot.slots import Slot
 from storage.db import Database
+from storage.jobs import JobRow, JobSpec
 from storage.visits import (
     BookingRefused,
     Visit,
@@ -136,3 +137,21 @@ async def test_closing_cancels_booked_visits_and_blocks_new_ones(db: Database) -
     assert await reopen_time(db, closure.id, ["awards"]) is None  # not that department's
     assert (await reopen_time(db, closure.id, None)) == closure
     assert (await _book(db, "carol", capacity=2)).place == 1
+
+
+async def test_the_jobs_of_a_visit_are_stored_with_it_or_not_at_all(db: Database) -> None:
+    def jobs(visit: Visit) -> list[JobSpec]:
+        return [JobSpec("visit_reminder", visit.start - timedelta(hours=24), {"visit": visit.id},
+                        f"visit:{visit.id}:24"),
+                JobSpec("visit_followup", visit.end, {"visit": visit.id}, f"visit:{visit.id}:after")]
+
+    visit = await book_slot(db, department="personnel", slot=SLOT, capacity=1, channel="console", user_id="a",
+                            chat_id="a", name=None, phone=None, topic=None, priority=None, now=NOW, jobs=jobs)
+    await close_time(db, "personnel", SLOT.end, SLOT.end + timedelta(hours=1), reason=None, by="staff", now=NOW)
+    later = Slot(SLOT.end, SLOT.end + timedelta(minutes=30))
+    with pytest.raises(BookingRefused):  # a closed period: the booking and its jobs are undone
+        await book_slot(db, department="personnel", slot=later, capacity=1, channel="console", user_id="b",
+                        chat_id="b", name=None, phone=None, topic=None, priority=None, now=NOW, jobs=jobs)
+    async with db.session() as s:
+        keys = sorted((await s.execute(select(JobRow.key))).scalars())
+    assert keys == [f"visit:{visit.id}:24", f"visit:{visit.id}:after"]
