@@ -38,6 +38,7 @@ class Breakdown:
         self.steps: dict[str, list[float]] = defaultdict(list)  # "from step → to step": update latencies
         self._undo: list[Callable[[], None]] = []
         self._from = self._to = "?"
+        self._in_state = [False]  # within a state load or save (their statements are counted there)
 
     def after_feed(self, seconds: float) -> None:
         """Driver hook: file the update's latency under the step it moved the person from and to."""
@@ -54,10 +55,14 @@ class Breakdown:
 
         async def timed(*args: Any, **kwargs: Any) -> Any:
             began = time.thread_time()
+            state = key in ("load_state", "save_state")
+            self._in_state[0] = self._in_state[0] or state
             try:
                 result = await original(*args, **kwargs)
             finally:
                 self.cpu[key] += time.thread_time() - began
+                if state:
+                    self._in_state[0] = False
             if seen is not None:
                 seen(args, result)
             return result
@@ -73,20 +78,45 @@ class Breakdown:
         self._patch(TelegramChannel, "_show", "show")
         self._patch(TelegramChannel, "answer_query", "answer_query")
         self._patch(RecordingSession, "make_request", "api")
-        original = Database.session
-        cpu = self.cpu
+        self._patch_flow_queries()
 
-        @asynccontextmanager
-        async def session(db: Database) -> AsyncIterator[Any]:
+    def _patch_flow_queries(self) -> None:
+        """The flows' own database work: ORM sessions, and the prebuilt statements and transactions
+        of ``Database.rows`` / ``transaction`` except those of the state load and save (counted
+        above)."""
+        cpu = self.cpu
+        in_state = self._in_state
+
+        def timed_context(name: str) -> None:
+            original = getattr(Database, name)
+
+            @asynccontextmanager
+            async def wrapped(db: Database) -> AsyncIterator[Any]:
+                began = time.thread_time()
+                try:
+                    async with original(db) as value:
+                        yield value
+                finally:
+                    cpu["sessions"] += time.thread_time() - began
+
+            setattr(Database, name, wrapped)
+            self._undo.append(lambda: setattr(Database, name, original))
+
+        timed_context("session")
+        timed_context("transaction")
+        original_rows = Database.rows
+
+        async def rows(db: Database, *args: Any, **kwargs: Any) -> Any:
+            if in_state[0]:
+                return await original_rows(db, *args, **kwargs)
             began = time.thread_time()
             try:
-                async with original(db) as s:
-                    yield s
+                return await original_rows(db, *args, **kwargs)
             finally:
                 cpu["sessions"] += time.thread_time() - began
 
-        Database.session = session  # type: ignore[method-assign]
-        self._undo.append(lambda: setattr(Database, "session", original))
+        Database.rows = rows  # type: ignore[method-assign]
+        self._undo.append(lambda: setattr(Database, "rows", original_rows))
 
     def uninstall(self) -> None:
         while self._undo:

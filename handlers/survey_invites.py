@@ -81,9 +81,11 @@ async def answered_recently(services: Services, survey_id: str, channel: str, us
                             today: date) -> date | None:
     """The day the client last answered this survey, if within the period; else None."""
     day = await receipt_date(services.db, client_receipt(services, survey_id, channel, user_id))
-    if day is not None and today - day < timedelta(days=services.surveys.invitations.period_days):
-        return day
-    return None
+    return day if _within_period(services, day, today) else None
+
+
+def _within_period(services: Services, day: date | None, today: date) -> bool:
+    return day is not None and today - day < timedelta(days=services.surveys.invitations.period_days)
 
 
 async def open_invitation(services: Services, channel: str, user_id: str, now: datetime) -> Invitation | None:
@@ -113,7 +115,7 @@ async def _why_not(services: Services, channel: str, user_id: str, now: datetime
             return "an invitation is already scheduled"
         if inv.status == "sent" and inv.sent_at and inv.sent_at > since:
             return "invited within the period"
-    if facts.answered_on is not None and local_day(services, now) - facts.answered_on < timedelta(days=cfg.period_days):
+    if _within_period(services, facts.answered_on, local_day(services, now)):
         return "answered within the period"
     return None
 

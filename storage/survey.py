@@ -119,6 +119,26 @@ def _invitation(row: Any) -> Invitation:  # a SurveyInvitationRow or a row of it
                       row.status, row.created_at, row.due_at, row.sent_at, row.expires_at)
 
 
+# The statements of the survey's hot path, built once (see Database.rows).
+_RECEIPT_ADD = insert(SurveyReceiptRow.__table__).values(
+    hash=bindparam("p_hash"), survey_id=bindparam("p_survey_id"), created_on=bindparam("p_on"))
+_RECEIPT_MOVE = (update(SurveyReceiptRow.__table__).where(SurveyReceiptRow.hash == bindparam("p_hash"))
+                 .values(created_on=bindparam("p_on")).returning(SurveyReceiptRow.hash))
+_RESPONSE_ADD = insert(SurveyResponseRow.__table__).values(
+    id=bindparam("p_id"), survey_id=bindparam("p_survey_id"), submitted_on=bindparam("p_on"),
+    source=bindparam("p_source"), answers=bindparam("p_answers"))
+_INV_ADD = insert(SurveyInvitationRow.__table__).values(
+    {name: bindparam(f"p_{name}") for name in ("token", "survey_id", "channel", "user_id", "chat_id", "reason",
+                                                 "status", "created_at", "due_at")}
+).returning(*SurveyInvitationRow.__table__.c)
+_INV = SurveyInvitationRow.__table__
+_CLIENT_INVITATIONS = (select(*_INV.c)
+                       .where(_INV.c.channel == bindparam("channel"), _INV.c.user_id == bindparam("user_id"))
+                       .order_by(_INV.c.created_at.desc(), _INV.c.id.desc()))
+_OPTED_OUT = select(SurveyOptOutRow.hash).where(SurveyOptOutRow.hash == bindparam("hash"))
+_RECEIPT = select(SurveyReceiptRow.created_on).where(SurveyReceiptRow.hash == bindparam("hash"))
+
+
 # --------------------------------------------------------------------------- responses
 
 
@@ -141,15 +161,6 @@ async def save_response(db: Database, survey_id: str, answers: dict, *, source: 
     return True
 
 
-_RECEIPT_ADD = insert(SurveyReceiptRow.__table__).values(
-    hash=bindparam("p_hash"), survey_id=bindparam("p_survey_id"), created_on=bindparam("p_on"))
-_RECEIPT_MOVE = (update(SurveyReceiptRow.__table__).where(SurveyReceiptRow.hash == bindparam("p_hash"))
-                 .values(created_on=bindparam("p_on")).returning(SurveyReceiptRow.hash))
-_RESPONSE_ADD = insert(SurveyResponseRow.__table__).values(
-    id=bindparam("p_id"), survey_id=bindparam("p_survey_id"), submitted_on=bindparam("p_on"),
-    source=bindparam("p_source"), answers=bindparam("p_answers"))
-
-
 async def receipt_date(db: Database, hash_: str) -> date | None:
     """The day a receipt was recorded, or None: has this invitation / client answered?"""
     rows = await db.rows(_RECEIPT, {"hash": hash_})
@@ -170,12 +181,6 @@ async def responses_between(db: Database, survey_id: str, date_from: date, date_
 # --------------------------------------------------------------------------- invitations
 
 
-_INV_ADD = insert(SurveyInvitationRow.__table__).values(
-    {name: bindparam(f"p_{name}") for name in ("token", "survey_id", "channel", "user_id", "chat_id", "reason",
-                                                 "status", "created_at", "due_at")}
-).returning(*SurveyInvitationRow.__table__.c)
-
-
 async def create_invitation(db: Database, *, token: str, survey_id: str, channel: str, user_id: str,
                             chat_id: str, reason: str, due_at: datetime, now: datetime,
                             job: tuple[str, Callable[[int], str]] | None = None) -> Invitation:
@@ -193,19 +198,11 @@ async def create_invitation(db: Database, *, token: str, survey_id: str, channel
 
 @dataclass(frozen=True, slots=True)
 class InvitationFacts:
-    """What decides whether a client may be invited, read in one transaction."""
+    """What decides whether a client may be invited (three one-row reads)."""
 
     opted_out: bool
     invitations: list[Invitation]  # newest first
     answered_on: date | None  # the client's receipt of the survey
-
-
-_INV = SurveyInvitationRow.__table__
-_CLIENT_INVITATIONS = (select(*_INV.c)
-                       .where(_INV.c.channel == bindparam("channel"), _INV.c.user_id == bindparam("user_id"))
-                       .order_by(_INV.c.created_at.desc(), _INV.c.id.desc()))
-_OPTED_OUT = select(SurveyOptOutRow.hash).where(SurveyOptOutRow.hash == bindparam("hash"))
-_RECEIPT = select(SurveyReceiptRow.created_on).where(SurveyReceiptRow.hash == bindparam("hash"))
 
 
 async def invitation_facts(db: Database, channel: str, user_id: str, *, opt_out_hash: str,
