@@ -14,8 +14,6 @@ import hashlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from sqlalchemy import text
-
 from storage.db import HELD, Database
 
 
@@ -52,8 +50,6 @@ class KeyedLocks:
 
 
 LOCAL = KeyedLocks()
-_LOCK = text("SELECT pg_advisory_lock(:id)")
-_UNLOCK = text("SELECT pg_advisory_unlock(:id)")
 
 
 @asynccontextmanager
@@ -73,14 +69,18 @@ async def person_lock(db: Database, key: tuple[str, str]) -> AsyncIterator[None]
 @asynccontextmanager
 async def _advisory(db: Database, key: tuple[str, str]) -> AsyncIterator[None]:
     ident = lock_id(key)
-    async with db.engine.connect() as conn:
-        # A session-level advisory lock needs no transaction: autocommit saves the BEGIN and COMMIT
-        # round trips around taking and releasing it (a third of the lock's cost, per event).
-        conn = await conn.execution_options(isolation_level="AUTOCOMMIT")
-        await conn.execute(_LOCK, {"id": ident})
-        token = HELD.set((db, conn))
+    # A session-level advisory lock needs no transaction: the connection is in autocommit, which
+    # saves the BEGIN and COMMIT round trips around taking and releasing it.
+    async with db.direct() as held:
+        await held.value("SELECT pg_advisory_lock($1::BIGINT)", ident)
+        token = HELD.set(held)
         try:
             yield
         finally:
             HELD.reset(token)
-            await conn.execute(_UNLOCK, {"id": ident})
+            if not held.broken:  # else the server's session, and the lock with it, are gone
+                try:
+                    await held.value("SELECT pg_advisory_unlock($1::BIGINT)", ident)
+                except BaseException:
+                    held.discard = True  # still locked, maybe: closing the connection unlocks
+                    raise

@@ -75,7 +75,9 @@ async def test_transactions_inside_the_person_lock(db_url: str, clock: FakeClock
     other = Database(db_url)
     try:
         checkouts: list[object] = []
-        event.listen(db.engine.sync_engine.pool, "checkout", lambda *args: checkouts.append(args))
+        for engine in (db.engine, db.event_engine):  # the ORM's pool and that of the events
+            if engine is not None:
+                event.listen(engine.sync_engine.pool, "checkout", lambda *args: checkouts.append(args))
         async with person_lock(db, ("telegram", "8")):
             taken = len(checkouts)
             with pytest.raises(RuntimeError):

@@ -8,12 +8,15 @@ import asyncio
 import contextlib
 import logging
 
+import asyncpg
 import pytest
 from sqlalchemy.engine import make_url
 
+import handlers.engine as engine_module
 from bot.app import App
 from bot.settings import Settings
 from handlers.models import Event
+from storage.db import HELD
 from tests.conftest import ROOT
 
 
@@ -85,3 +88,39 @@ async def test_database_outage_apology_and_recovery(pg_url: str | None, tmp_path
     finally:
         await app.close()
         await proxy.cut()
+
+
+async def test_connection_lost_in_the_middle_of_an_event(pg_url: str | None, tmp_path, clock) -> None:  # type: ignore[no-untyped-def]
+    """The server drops the connection an event runs on (the one holding the person's lock), after
+    the lock was taken: the client gets the apology, and his next message is answered normally on
+    a fresh connection, his lock not left behind."""
+    if pg_url is None:
+        pytest.skip("PostgreSQL is not reachable")
+    settings = Settings(_env_file=None, database_url=pg_url, data_dir=tmp_path,  # type: ignore[call-arg]
+                        directory_file=ROOT / "directory.yaml", survey_file=ROOT / "survey.yaml",
+                        calendar_file=ROOT / "calendar.yaml")
+    app = await App.create(settings, clock=clock, migrate=False)
+    admin = await asyncpg.connect(make_url(pg_url).set(drivername="postgresql").render_as_string(hide_password=False))
+    real_load = engine_module.load_state
+
+    async def load_after_the_connection_dies(db, channel, user_id):  # type: ignore[no-untyped-def]
+        held = HELD.get()
+        assert held is not None
+        await admin.execute("SELECT pg_terminate_backend($1)", held.driver.get_server_pid())
+        await asyncio.sleep(0.2)
+        return await real_load(db, channel, user_id)
+
+    try:
+        outs = await app.engine.handle(Event("telegram", "502", "502", text="привет"))
+        assert "Здравствуйте" in outs[0].reply.text
+        engine_module.load_state = load_after_the_connection_dies  # type: ignore[assignment]
+        try:
+            outs = await asyncio.wait_for(app.engine.handle(Event("telegram", "502", "502", text="2")), 30)
+        finally:
+            engine_module.load_state = real_load
+        assert len(outs) == 1 and "временные технические неполадки" in outs[0].reply.text
+        outs = await asyncio.wait_for(app.engine.handle(Event("telegram", "502", "502", text="2")), 30)
+        assert "Что вас интересует по аттестации?" in outs[-1].reply.text
+    finally:
+        await admin.close()
+        await app.close()

@@ -58,7 +58,9 @@ async def test_state_inside_the_person_lock(db_url: str, clock: FakeClock) -> No
     other = Database(db_url)
     try:
         checkouts: list[object] = []
-        event.listen(db.engine.sync_engine.pool, "checkout", lambda *args: checkouts.append(args))
+        for engine in (db.engine, db.event_engine):  # the ORM's pool and that of the events
+            if engine is not None:
+                event.listen(engine.sync_engine.pool, "checkout", lambda *args: checkouts.append(args))
         async with person_lock(db, ("telegram", "5")):
             taken = len(checkouts)
             state = await load_state(db, "telegram", "5") or State(step="home")
