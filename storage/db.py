@@ -70,7 +70,7 @@ class Database:
         self._direct: aiosqlite.Connection | None = None
         self._direct_opening = asyncio.Lock()
         self._direct_lock = asyncio.Lock()
-        self._statements: dict[int, tuple[Executable, Compiled]] = {}
+        self._statements: dict[int, tuple[Statement, Compiled]] = {}
 
     @asynccontextmanager
     async def session(self) -> AsyncIterator[AsyncSession]:
@@ -95,7 +95,7 @@ class Database:
                     self._direct = conn
         return self._direct
 
-    async def rows(self, statement: Executable, params: Mapping[str, Any] | None = None) -> list[Any]:
+    async def rows(self, statement: Statement, params: Mapping[str, Any] | None = None) -> list[Any]:
         """Run one statement, built once with bound parameters (no ORM entities), as a transaction
         of its own; its rows (if any) have attributes named after the columns.
 
@@ -150,15 +150,17 @@ class Database:
                 if direct.broken or direct.discard:
                     await conn.invalidate()
 
-    async def _run_direct(self, conn: aiosqlite.Connection, statement: Executable,
+    async def _run_direct(self, conn: aiosqlite.Connection, statement: Statement,
                           params: Mapping[str, Any] | None) -> list[Any]:
         compiled = self._compiled(statement)
         return [compiled.row(r) for r in await _direct_sql(conn, compiled.sql, compiled.params(params or {}))]
 
-    def _compiled(self, statement: Executable) -> Compiled:
+    def _compiled(self, statement: Statement) -> Compiled:
         hit = self._statements.get(id(statement))
         if hit is None or hit[0] is not statement:
-            hit = self._statements[id(statement)] = (statement, Compiled(statement, self.engine.dialect))
+            dialect = self.engine.dialect
+            spelled = statement.spelling(dialect.name) if isinstance(statement, PerDialect) else statement
+            hit = self._statements[id(statement)] = (statement, Compiled(spelled, dialect))
         return hit[1]
 
     async def close(self) -> None:
@@ -195,7 +197,7 @@ class Direct:
         except Exception as exc:
             raise self._translated(exc, sql, values) from exc
 
-    async def rows(self, statement: Executable, params: Mapping[str, Any] | None = None) -> list[Any]:
+    async def rows(self, statement: Statement, params: Mapping[str, Any] | None = None) -> list[Any]:
         compiled = self.db._compiled(statement)
         values = compiled.params(params or {})
         try:
@@ -248,13 +250,26 @@ async def _direct_sql(conn: aiosqlite.Connection, sql: str, values: Sequence[Any
         raise DBAPIError.instance(sql, values, exc, sqlite3.Error) from exc
 
 
+class PerDialect:
+    """A statement that each database spells its own way (an upsert), built once for each."""
+
+    def __init__(self, **spellings: Executable) -> None:
+        self._spellings = spellings
+
+    def spelling(self, dialect_name: str) -> Executable:
+        return self._spellings[dialect_name]
+
+
+Statement = Executable | PerDialect
+
+
 class Transaction:
     """Statements of one transaction (``Database.transaction``)."""
 
-    def __init__(self, run: Callable[[Executable, Mapping[str, Any] | None], Awaitable[list[Any]]]) -> None:
+    def __init__(self, run: Callable[[Statement, Mapping[str, Any] | None], Awaitable[list[Any]]]) -> None:
         self._run = run
 
-    async def rows(self, statement: Executable, params: Mapping[str, Any] | None = None) -> list[Any]:
+    async def rows(self, statement: Statement, params: Mapping[str, Any] | None = None) -> list[Any]:
         return await self._run(statement, params)
 
 
@@ -262,7 +277,7 @@ class Compiled:
     """A statement compiled once for a dialect, with SQLAlchemy's own converters of its bound
     parameters and result columns (JSON, aware datetimes, booleans), for a DB-API connection."""
 
-    def __init__(self, statement: Executable, dialect: Dialect) -> None:
+    def __init__(self, statement: Statement, dialect: Dialect) -> None:
         compiled = statement.compile(dialect=dialect)
         self.sql = str(compiled)
         # (name, converter, the value of a constant such as ``version=1`` of an insert); the

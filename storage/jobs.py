@@ -8,15 +8,19 @@ running a job, the job becomes claimable again when the lease expires.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Index, Integer, String, Text, bindparam, insert, or_, select, update
+from sqlalchemy import JSON, BigInteger, Index, Integer, String, Table, Text, bindparam, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.sql import Executable
 
 from storage.base import Base, UTCDateTime
-from storage.db import Database, Transaction
+from storage.db import Database, PerDialect, Transaction
 
 
 class JobRow(Base):
@@ -60,39 +64,36 @@ class JobSpec:
 
 
 _J = JobRow.__table__
-_JOB_BY_KEY = select(_J.c.id, _J.c.status).where(_J.c.key == bindparam("p_key"))
-_JOB_MOVE = (update(_J).where(_J.c.id == bindparam("p_id"))
-             .values(due_at=bindparam("p_due_at"), payload=bindparam("p_payload")))
-_JOB_ADD = insert(_J).values(kind=bindparam("p_kind"), key=bindparam("p_key"), payload=bindparam("p_payload"),
-                             due_at=bindparam("p_due_at"), status="pending", attempts=0,
-                             created_at=bindparam("p_created_at")).returning(_J.c.id)
+
+
+def _upsert(dialect_insert: Callable[[Table], Any]) -> Executable:
+    """A new job; for a key already there, that job is moved if still pending (no row back if not)."""
+    stmt = dialect_insert(_J).values(kind=bindparam("p_kind"), key=bindparam("p_key"), payload=bindparam("p_payload"),
+                                     due_at=bindparam("p_due_at"), status="pending", attempts=0,
+                                     created_at=bindparam("p_created_at"))
+    return stmt.on_conflict_do_update(index_elements=[_J.c.key],  # type: ignore[no-any-return]
+                                      set_={"due_at": stmt.excluded.due_at, "payload": stmt.excluded.payload},
+                                      where=_J.c.status == "pending").returning(_J.c.id)
+
+
+# One statement whether the key is new or not (a lookup and an insert before).
+_JOB_ADD = PerDialect(sqlite=_upsert(sqlite.insert), postgresql=_upsert(postgresql.insert))
 
 
 async def schedule_job(db: Database, kind: str, due_at: datetime, payload: dict, *, now: datetime,
                        key: str | None = None) -> int | None:
-    """Add a job; with a ``key``, an existing pending job of that key is moved instead (idempotent).
-    Returns None when the key exists and that job already ran or was cancelled."""
-    try:
-        async with db.transaction() as tx:
-            return await add_job(tx, kind, due_at, payload, now=now, key=key)
-    except IntegrityError:  # the same key, added by somebody else a moment ago
-        return None
+    """Add a job; with a ``key``, an existing pending job of that key is moved instead (idempotent,
+    also when two add it at once). Returns None when the key exists and that job already ran, is
+    running or was cancelled."""
+    return await add_job(db, kind, due_at, payload, now=now, key=key)
 
 
-async def add_job(tx: Transaction, kind: str, due_at: datetime, payload: dict, *, now: datetime,
+async def add_job(tx: Database | Transaction, kind: str, due_at: datetime, payload: dict, *, now: datetime,
                   key: str | None = None) -> int | None:
-    """``schedule_job`` within a transaction of the caller's (a job that belongs with a row).
-    Raises IntegrityError if another transaction added the same key meanwhile."""
-    if key is not None:
-        found = await tx.rows(_JOB_BY_KEY, {"p_key": key})
-        if found:
-            if found[0].status != "pending":
-                return None
-            await tx.rows(_JOB_MOVE, {"p_id": found[0].id, "p_due_at": due_at, "p_payload": payload})
-            return int(found[0].id)
+    """``schedule_job`` within a transaction of the caller's (a job that belongs with a row)."""
     added = await tx.rows(_JOB_ADD, {"p_kind": kind, "p_key": key, "p_payload": payload, "p_due_at": due_at,
                                      "p_created_at": now})
-    return int(added[0].id)
+    return int(added[0].id) if added else None
 
 
 async def run_once(db: Database, key: str, now: datetime) -> bool:

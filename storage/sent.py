@@ -3,9 +3,11 @@ matched back to the request by the id of the card message."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
+from functools import cache
 
-from sqlalchemy import BigInteger, Index, Integer, String, bindparam, delete, insert, select
+from sqlalchemy import BigInteger, Index, Insert, Integer, String, bindparam, delete, insert, select
 from sqlalchemy.orm import Mapped, mapped_column
 
 from storage.base import Base, UTCDateTime
@@ -26,13 +28,26 @@ class SentMessageRow(Base):
     __table_args__ = (Index("ix_sent_messages_lookup", "channel", "chat_id", "message_id"),)
 
 
-_RECORD = insert(SentMessageRow.__table__).values(
-    {name: bindparam(f"p_{name}") for name in ("channel", "chat_id", "message_id", "tag", "created_at")})
+_COLUMNS = ("channel", "chat_id", "message_id", "tag", "created_at")
 
 
-async def record_sent(db: Database, channel: str, chat_id: str, message_id: str, tag: str, now: datetime) -> None:
-    await db.rows(_RECORD, {"p_channel": channel, "p_chat_id": chat_id, "p_message_id": message_id, "p_tag": tag,
-                            "p_created_at": now})
+@cache
+def _record(count: int) -> Insert:
+    """One insert of ``count`` rows (a reply split into several messages: one round trip)."""
+    return insert(SentMessageRow.__table__).values(
+        [{name: bindparam(f"p_{name}_{i}") for name in _COLUMNS} for i in range(count)])
+
+
+async def record_sent(db: Database, channel: str, chat_id: str, message_ids: Sequence[str], tag: str,
+                      now: datetime) -> None:
+    """The messages of one reply (its parts, a file, a place on the map), sent to ``chat_id``."""
+    if not message_ids:
+        return
+    values: dict[str, object] = {}
+    for i, message_id in enumerate(message_ids):
+        values.update({f"p_channel_{i}": channel, f"p_chat_id_{i}": chat_id, f"p_message_id_{i}": message_id,
+                       f"p_tag_{i}": tag, f"p_created_at_{i}": now})
+    await db.rows(_record(len(message_ids)), values)
 
 
 async def find_tag(db: Database, channel: str, chat_id: str, message_id: str) -> str | None:

@@ -32,7 +32,7 @@ class RecordingChannel:
         message_id = str(self._next)
         self.sent.append((message_id, out))
         if out.reply.tag:
-            await record_sent(self.app.services.db, self.name, out.address.chat_id, message_id, out.reply.tag,
+            await record_sent(self.app.services.db, self.name, out.address.chat_id, [message_id], out.reply.tag,
                               self.app.services.clock())
         return message_id
 

@@ -4,13 +4,14 @@ SQLite a direct connection shared by everyone in the process), on both databases
 from __future__ import annotations
 
 import asyncio
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import event, select
 from sqlalchemy.exc import IntegrityError
 
 from storage.db import Database
-from storage.jobs import JobRow, add_job, schedule_job
+from storage.jobs import JobRow, add_job, cancel_jobs, pending_jobs, schedule_job
 from storage.locks import person_lock
 from storage.sent import find_tag, record_sent
 from storage.survey import client_invitations, create_invitation
@@ -58,7 +59,7 @@ async def test_statements_of_others_do_not_slip_into_a_transaction(db_url: str, 
 
         async def other() -> None:
             await opened.wait()
-            await record_sent(db, "telegram", "5", "77", "visit:1", clock())
+            await record_sent(db, "telegram", "5", ["77"], "visit:1", clock())
 
         await asyncio.gather(failing(), other())
         assert await find_tag(db, "telegram", "5", "77") == "visit:1"
@@ -94,3 +95,35 @@ async def test_transactions_inside_the_person_lock(db_url: str, clock: FakeClock
     finally:
         await db.close()
         await other.close()
+
+
+async def test_every_message_of_a_reply_is_found_by_its_tag(db_url: str, clock: FakeClock) -> None:
+    """A card sent as several messages (long text, a file, a place) is recorded in one statement,
+    and a staff member may reply to any of them."""
+    db = Database(db_url)
+    try:
+        await record_sent(db, "telegram", "-100", ["11", "12", "13"], "request:4", clock())
+        await record_sent(db, "telegram", "-100", [], "request:5", clock())
+        assert [await find_tag(db, "telegram", "-100", m) for m in ("11", "12", "13", "14")] == \
+            ["request:4", "request:4", "request:4", None]
+    finally:
+        await db.close()
+
+
+async def test_a_keyed_job_is_moved_while_pending_and_never_revived(db_url: str, clock: FakeClock) -> None:
+    """Scheduling a key again moves the pending job (one job, the new time and payload), also when
+    two do it at once; once the job is cancelled, the key schedules nothing."""
+    db = Database(db_url)
+    try:
+        first = await schedule_job(db, "remind", clock(), {"v": 1}, now=clock(), key="visit:1:24h")
+        later = clock() + timedelta(hours=2)
+        ids = await asyncio.gather(*(schedule_job(db, "remind", later, {"v": 2}, now=clock(), key="visit:1:24h")
+                                     for _ in range(3)))
+        assert set(ids) == {first}
+        [job] = await pending_jobs(db, "remind")
+        assert (job.id, job.due_at, job.payload) == (first, later, {"v": 2})
+        assert await cancel_jobs(db, "visit:1:") == 1
+        assert await schedule_job(db, "remind", later, {"v": 3}, now=clock(), key="visit:1:24h") is None
+        assert await pending_jobs(db, "remind") == []
+    finally:
+        await db.close()

@@ -293,8 +293,7 @@ class TelegramChannel:
             return None
         if reply.tag:
             now = self.services.clock()
-            for message_id in ids:
-                await record_sent(self.services.db, CHANNEL, str(target), str(message_id), reply.tag, now)
+            await record_sent(self.services.db, CHANNEL, str(target), [str(i) for i in ids], reply.tag, now)
         return ids
 
     async def _unreachable(self, chat_id: int | str, why: str) -> None:

@@ -301,8 +301,7 @@ class VkChannel:
             return False
         if out.reply.tag:
             now = self.app.services.clock()
-            for message_id in ids:
-                await record_sent(self.app.services.db, self.name, str(peer), message_id, out.reply.tag, now)
+            await record_sent(self.app.services.db, self.name, str(peer), ids, out.reply.tag, now)
         return True
 
     async def _send(self, peer: int, messages: list[VkMessage], seed: str,
