@@ -19,12 +19,31 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Date, Index, Integer, String, bindparam, delete, func, insert, select, update
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Date,
+    Index,
+    Integer,
+    String,
+    Table,
+    and_,
+    bindparam,
+    delete,
+    exists,
+    func,
+    insert,
+    literal,
+    select,
+    update,
+)
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.sql import Executable
 
 from storage.base import Base, UTCDateTime
-from storage.db import Database
+from storage.db import Database, PerDialect
 from storage.jobs import add_job
 
 
@@ -122,8 +141,17 @@ def _invitation(row: Any) -> Invitation:  # a SurveyInvitationRow or a row of it
 # The statements of the survey's hot path, built once (see Database.rows).
 _RECEIPT_ADD = insert(SurveyReceiptRow.__table__).values(
     hash=bindparam("p_hash"), survey_id=bindparam("p_survey_id"), created_on=bindparam("p_on"))
-_RECEIPT_MOVE = (update(SurveyReceiptRow.__table__).where(SurveyReceiptRow.hash == bindparam("p_hash"))
-                 .values(created_on=bindparam("p_on")).returning(SurveyReceiptRow.hash))
+
+
+def _receipt_upsert(dialect_insert: Callable[[Table], Any]) -> Executable:
+    stmt = dialect_insert(SurveyReceiptRow.__table__).values(
+        hash=bindparam("p_hash"), survey_id=bindparam("p_survey_id"), created_on=bindparam("p_on"))
+    return stmt.on_conflict_do_update(  # type: ignore[no-any-return]
+        index_elements=[SurveyReceiptRow.hash], set_={"created_on": stmt.excluded.created_on})
+
+
+# The client's receipt: recorded, or moved to the day of his latest response (one statement).
+_RECEIPT_PUT = PerDialect(sqlite=_receipt_upsert(sqlite.insert), postgresql=_receipt_upsert(postgresql.insert))
 _RESPONSE_ADD = insert(SurveyResponseRow.__table__).values(
     id=bindparam("p_id"), survey_id=bindparam("p_survey_id"), submitted_on=bindparam("p_on"),
     source=bindparam("p_source"), answers=bindparam("p_answers"))
@@ -136,6 +164,19 @@ _CLIENT_INVITATIONS = (select(*_INV.c)
                        .where(_INV.c.channel == bindparam("channel"), _INV.c.user_id == bindparam("user_id"))
                        .order_by(_INV.c.created_at.desc(), _INV.c.id.desc()))
 _OPTED_OUT = select(SurveyOptOutRow.hash).where(SurveyOptOutRow.hash == bindparam("hash"))
+# Whether a client may be invited, in one read: his opt-out and receipt on every row of his
+# invitations (newest first), or on a single row of NULL invitation columns when he has none.
+_ONE = select(literal(1).label("one")).subquery()
+_FACTS = (select(exists().where(SurveyOptOutRow.hash == bindparam("opt_out_hash")).label("opted_out"),
+                 select(SurveyReceiptRow.created_on).where(SurveyReceiptRow.hash == bindparam("receipt_hash"))
+                 .scalar_subquery().label("answered_on"),
+                 *_INV.c)
+          .select_from(_ONE.outerjoin(_INV, and_(_INV.c.channel == bindparam("channel"),
+                                                 _INV.c.user_id == bindparam("user_id"))))
+          .order_by(_INV.c.created_at.desc(), _INV.c.id.desc()))
+_CANCEL_PENDING = (update(_INV).where(_INV.c.channel == bindparam("channel"), _INV.c.user_id == bindparam("user_id"),
+                                      _INV.c.status == "pending")
+                   .values(status="cancelled").returning(_INV.c.id))
 _RECEIPT = select(SurveyReceiptRow.created_on).where(SurveyReceiptRow.hash == bindparam("hash"))
 
 
@@ -152,8 +193,7 @@ async def save_response(db: Database, survey_id: str, answers: dict, *, source: 
             for h in once_hashes:
                 await tx.rows(_RECEIPT_ADD, {"p_hash": h, "p_survey_id": survey_id, "p_on": on})
             if client_hash is not None:
-                if not await tx.rows(_RECEIPT_MOVE, {"p_hash": client_hash, "p_on": on}):
-                    await tx.rows(_RECEIPT_ADD, {"p_hash": client_hash, "p_survey_id": survey_id, "p_on": on})
+                await tx.rows(_RECEIPT_PUT, {"p_hash": client_hash, "p_survey_id": survey_id, "p_on": on})
             await tx.rows(_RESPONSE_ADD, {"p_id": uuid.uuid4().hex, "p_survey_id": survey_id, "p_on": on,
                                           "p_source": source, "p_answers": answers})
     except IntegrityError:
@@ -198,7 +238,7 @@ async def create_invitation(db: Database, *, token: str, survey_id: str, channel
 
 @dataclass(frozen=True, slots=True)
 class InvitationFacts:
-    """What decides whether a client may be invited (three one-row reads)."""
+    """What decides whether a client may be invited."""
 
     opted_out: bool
     invitations: list[Invitation]  # newest first
@@ -207,9 +247,10 @@ class InvitationFacts:
 
 async def invitation_facts(db: Database, channel: str, user_id: str, *, opt_out_hash: str,
                            receipt_hash: str) -> InvitationFacts:
-    opted_out = bool(await db.rows(_OPTED_OUT, {"hash": opt_out_hash}))
-    invitations = await client_invitations(db, channel, user_id)
-    return InvitationFacts(opted_out, invitations, await receipt_date(db, receipt_hash))
+    rows = await db.rows(_FACTS, {"opt_out_hash": opt_out_hash, "receipt_hash": receipt_hash, "channel": channel,
+                                  "user_id": user_id})
+    return InvitationFacts(bool(rows[0].opted_out), [_invitation(r) for r in rows if r.id is not None],
+                           rows[0].answered_on)
 
 
 async def get_invitation(db: Database, invitation_id: int) -> Invitation | None:
@@ -245,15 +286,7 @@ async def set_invitation_status(db: Database, invitation_id: int, status: str, *
 
 async def cancel_client_invitations(db: Database, channel: str, user_id: str) -> list[int]:
     """Cancel the client's invitations not sent yet; returns their ids (to cancel their jobs)."""
-    async with db.session() as s:
-        ids = list((await s.execute(
-            select(SurveyInvitationRow.id).where(SurveyInvitationRow.channel == channel,
-                                                 SurveyInvitationRow.user_id == user_id,
-                                                 SurveyInvitationRow.status == "pending"))).scalars())
-        if ids:
-            await s.execute(update(SurveyInvitationRow).where(SurveyInvitationRow.id.in_(ids))
-                            .values(status="cancelled"))
-        return ids
+    return [r.id for r in await db.rows(_CANCEL_PENDING, {"channel": channel, "user_id": user_id})]
 
 
 async def delete_client_invitations(db: Database, channel: str, user_id: str) -> list[int]:
