@@ -218,15 +218,20 @@ class Direct:
             raise
         await self._step(tx.commit, "COMMIT")
 
+    async def _step(self, call: Callable[[], Awaitable[None]], sql: str) -> None:
+        """BEGIN, COMMIT or ROLLBACK; if it fails, whether a transaction is still open is unknown,
+        so the connection is not given back to the pool."""
+        try:
+            await call()
+        except BaseException as exc:
+            self.discard = True
+            if isinstance(exc, Exception):
+                raise self._translated(exc, sql, ()) from exc
+            raise
+
     @property
     def broken(self) -> bool:
         return bool(self.driver.is_closed())
-
-    async def _step(self, call: Callable[[], Awaitable[None]], sql: str) -> None:
-        try:
-            await call()
-        except Exception as exc:
-            raise self._translated(exc, sql, ()) from exc
 
     def _translated(self, exc: Exception, sql: str, values: Sequence[Any]) -> Exception:
         """asyncpg's error as SQLAlchemy raises it (IntegrityError for a unique violation,
