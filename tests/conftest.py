@@ -18,6 +18,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from sqlalchemy import event
 from sqlalchemy.engine import make_url
 
 from bot.app import App
@@ -143,6 +144,16 @@ async def app(settings: Settings, clock: FakeClock) -> AsyncIterator[App]:
     application = await App.create(settings, clock=clock, migrate=False)
     yield application
     await application.close()
+
+
+def pool_checkouts(db: Database) -> list[object]:
+    """A list that grows with every connection taken from the database's pools (the ORM's and, on
+    PostgreSQL, that of the events)."""
+    taken: list[object] = []
+    for engine in (db.engine, db.event_engine):
+        if engine is not None:
+            event.listen(engine.sync_engine.pool, "checkout", lambda *args: taken.append(args))
+    return taken
 
 
 class Dialogue:

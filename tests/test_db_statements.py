@@ -7,7 +7,7 @@ import asyncio
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import event, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from storage.db import Database
@@ -15,7 +15,7 @@ from storage.jobs import JobRow, add_job, cancel_jobs, pending_jobs, schedule_jo
 from storage.locks import person_lock
 from storage.sent import find_tag, record_sent
 from storage.survey import client_invitations, create_invitation
-from tests.conftest import FakeClock
+from tests.conftest import FakeClock, pool_checkouts
 
 
 async def test_a_failed_transaction_leaves_nothing(db_url: str, clock: FakeClock) -> None:
@@ -75,10 +75,7 @@ async def test_transactions_inside_the_person_lock(db_url: str, clock: FakeClock
     db = Database(db_url)
     other = Database(db_url)
     try:
-        checkouts: list[object] = []
-        for engine in (db.engine, db.event_engine):  # the ORM's pool and that of the events
-            if engine is not None:
-                event.listen(engine.sync_engine.pool, "checkout", lambda *args: checkouts.append(args))
+        checkouts = pool_checkouts(db)
         async with person_lock(db, ("telegram", "8")):
             taken = len(checkouts)
             with pytest.raises(RuntimeError):

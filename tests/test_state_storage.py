@@ -4,13 +4,13 @@ refused, and a state written on SQLite's direct connection is at once visible to
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from storage.conversations import State, StateConflict, load_state, save_state
 from storage.db import Database
 from storage.locks import person_lock
 from storage.tables import ConversationRow
-from tests.conftest import FakeClock
+from tests.conftest import FakeClock, pool_checkouts
 
 
 async def test_saved_state_comes_back_whole(db_url: str, clock: FakeClock) -> None:
@@ -57,10 +57,7 @@ async def test_state_inside_the_person_lock(db_url: str, clock: FakeClock) -> No
     db = Database(db_url)
     other = Database(db_url)
     try:
-        checkouts: list[object] = []
-        for engine in (db.engine, db.event_engine):  # the ORM's pool and that of the events
-            if engine is not None:
-                event.listen(engine.sync_engine.pool, "checkout", lambda *args: checkouts.append(args))
+        checkouts = pool_checkouts(db)
         async with person_lock(db, ("telegram", "5")):
             taken = len(checkouts)
             state = await load_state(db, "telegram", "5") or State(step="home")
