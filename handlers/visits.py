@@ -36,6 +36,7 @@ from handlers.visits_common import (
     when,
     when_short,
 )
+from storage.db import Transaction
 from storage.visits import BookingRefused, book_slot, bookings_of, cancel_booking, free_slots, get_visit
 
 EARLIEST_SHOWN = 4  # earliest times offered to a priority client at once
@@ -58,14 +59,28 @@ def _priority(ctx: Context) -> str | None:
     return category.id if category else None
 
 
-async def _free(ctx: Context, dep_id: str) -> list[Slot]:
+async def _free(ctx: Context, dep_id: str, tx: Transaction | None = None) -> list[Slot]:
+    """The times this client may book (a priority client also the reserved places); within the
+    booking's transaction (``tx``) read afresh."""
     s = ctx.services
     priority = _priority(ctx) is not None
+
+    async def read() -> list[Slot]:
+        return await free_slots(tx or s.db, s.calendar, s.directory.hours.visits, rules(s, dep_id), dep_id, ctx.now,
+                                s.tz, priority=priority)
+
+    if tx is not None:  # not remembered: the booking changes it
+        return await read()
     key = ("visits.free", dep_id, priority)
     if key not in ctx.memo:
-        ctx.memo[key] = await free_slots(s.db, s.calendar, s.directory.hours.visits, rules(s, dep_id), dep_id,
-                                         ctx.now, s.tz, priority=priority)
+        ctx.memo[key] = await read()
     return list(ctx.memo[key])
+
+
+async def _still_free(ctx: Context, dep_id: str, slot: Slot, tx: Transaction) -> bool:
+    """Checked again when booking, after every booking made before it: two ordinary clients at once
+    must not both take the last place outside the day's priority reserve."""
+    return slot in await _free(ctx, dep_id, tx)
 
 
 def _slot_id(slot: Slot, ctx: Context) -> str:
@@ -401,9 +416,6 @@ class VisitConfirm(Step):
             return
         dep_id, slot = chosen
         s = ctx.services
-        if slot not in await _free(ctx, dep_id):
-            await self._refused(ctx, dep_id, slot, "taken")
-            return
         contact = ctx.data.get("contact") or {}
         ctx.memo.clear()  # the free slots change whatever the outcome
         try:
@@ -411,7 +423,8 @@ class VisitConfirm(Step):
                                     channel=ctx.event.channel, user_id=ctx.event.user_id, chat_id=ctx.event.chat_id,
                                     name=contact.get("name"), phone=contact.get("phone"),
                                     topic=(ctx.data.get("visit") or {}).get("topic"), priority=_priority(ctx),
-                                    now=ctx.now, jobs=lambda v: visit_jobs(s, v, ctx.now))
+                                    now=ctx.now, jobs=lambda v: visit_jobs(s, v, ctx.now),
+                                    still_free=lambda tx: _still_free(ctx, dep_id, slot, tx))
         except BookingRefused as exc:
             await self._refused(ctx, dep_id, slot, exc.reason)
             return

@@ -9,7 +9,7 @@ visits at the same time.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any, Literal
@@ -38,8 +38,9 @@ from bot.slots import Slot, last_day
 from bot.slots import free_slots as compute_free_slots
 from bot.worktime import WorkCalendar
 from storage.base import Base, UTCDateTime
-from storage.db import Database
+from storage.db import Database, Transaction
 from storage.jobs import JobSpec, add_job
+from storage.locks import lock_id
 
 ACTIVE = "status = 'active'"
 
@@ -181,14 +182,20 @@ _BOOK = insert(_V).values(
     {name: bindparam(f"p_{name}") for name in ("department", "topic", "slot_start", "slot_end", "place", "channel",
                                                  "user_id", "chat_id", "name", "phone", "priority", "created_at")}
 ).values(status="active").returning(*_V.c)
+# PostgreSQL: the bookings of a department are serialised by a lock held until the booking's
+# transaction ends, so the check that a time is still free for the client (the day's priority
+# reserve among the rules) sees every booking made before it. SQLite's BEGIN IMMEDIATE
+# serialises all writers anyway.
+_DEPARTMENT_LOCK = text("SELECT pg_advisory_xact_lock(:p_key)").bindparams(bindparam("p_key", type_=BigInteger))
 _CLOSURES_AT = select(func.count().label("closures")).select_from(VisitClosureRow).where(
     VisitClosureRow.department == bindparam("p_department"), VisitClosureRow.starts_at < bindparam("p_slot_end"),
     VisitClosureRow.ends_at > bindparam("p_slot_start"))
 
 
-async def free_slots(db: Database, calendar: WorkCalendar, schedule: Schedule, rules: VisitSettings, department: str,
-                     now: datetime, tz: ZoneInfo, *, priority: bool = False) -> list[Slot]:
-    """The slots of a department a client may book now (only really free ones), earliest first."""
+async def free_slots(db: Database | Transaction, calendar: WorkCalendar, schedule: Schedule, rules: VisitSettings,
+                     department: str, now: datetime, tz: ZoneInfo, *, priority: bool = False) -> list[Slot]:
+    """The slots of a department a client may book now (only really free ones), earliest first;
+    ``db`` may be a booking's transaction."""
     if not rules.enabled:
         return []
     since = _day_start(now.astimezone(tz).date(), tz)
@@ -209,17 +216,24 @@ async def free_slots(db: Database, calendar: WorkCalendar, schedule: Schedule, r
 
 async def book_slot(db: Database, *, department: str, slot: Slot, capacity: int, channel: str, user_id: str,
                     chat_id: str, name: str | None, phone: str | None, topic: str | None, priority: str | None,
-                    now: datetime, jobs: Callable[[Visit], Sequence[JobSpec]] | None = None) -> Visit:
+                    now: datetime, jobs: Callable[[Visit], Sequence[JobSpec]] | None = None,
+                    still_free: Callable[[Transaction], Awaitable[bool]] | None = None) -> Visit:
     """Take the first free place of ``slot``; raises ``BookingRefused`` when none is left, the
     period was closed meanwhile, or the person already has a visit then. Safe under any number of
     simultaneous attempts: the unique index decides, a loser tries the next place. ``jobs`` gives
-    the jobs of the new visit (its reminders), stored in the same transaction."""
+    the jobs of the new visit (its reminders), stored in the same transaction. ``still_free``
+    checks, in the transaction and after every booking of the department made before it, that
+    the client may still take this time (a day's priority reserve is not a place's business)."""
     values = {"p_department": department, "p_topic": topic, "p_slot_start": slot.start, "p_slot_end": slot.end,
               "p_channel": channel, "p_user_id": user_id, "p_chat_id": chat_id, "p_name": name, "p_phone": phone,
               "p_priority": priority, "p_created_at": now}
     for _ in range(capacity + 3):
         try:
             async with db.transaction() as tx:
+                if not db.is_sqlite:
+                    await tx.rows(_DEPARTMENT_LOCK, {"p_key": lock_id(("visits", department))})
+                if still_free is not None and not await still_free(tx):
+                    raise BookingRefused("taken")
                 used = {r.place for r in await tx.rows(_PLACES, values)}
                 free = [p for p in range(1, capacity + 1) if p not in used]
                 if not free:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import io
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -217,6 +218,36 @@ async def test_priority_client_gets_the_reserved_places(console: Dialogue, app: 
     done = await console.say("Записаться")
     assert "Вы записаны" in done and "Первоочередной приём: Ветеран или инвалид боевых действий" in done
     assert "Первоочередной приём: Ветеран или инвалид боевых действий" in console.staff_output()
+
+
+async def test_two_ordinary_clients_at_once_leave_the_reserve_whole(app: App) -> None:
+    """Thursday of the awards department: 4 places left, 3 of them the priority reserve. Two
+    ordinary clients confirm different times at the same moment: one gets the last ordinary place,
+    the other is told it was just taken, and the reserve stays for priority clients."""
+    s = app.services
+    starts = [msk(2026, 3, 19, 9) + timedelta(minutes=30 * i) for i in range(6)]
+    starts += [msk(2026, 3, 19, 13) + timedelta(minutes=30 * i) for i in range(6)]
+    for i, start in enumerate(starts):
+        slot = Slot(start.astimezone(UTC), (start + HALF_HOUR).astimezone(UTC))
+        await book_slot(s.db, department="awards", slot=slot, capacity=1, channel="console", user_id=f"u{i}",
+                        chat_id=f"u{i}", name="X", phone=None, topic=None, priority=None, now=s.clock())
+    for user, time in (("anna", "16:00"), ("boris", "16:30")):
+        await send(app, "Личный приём", user)
+        assert "Чт, 19 марта" in await send(app, "Государственные награды", user)
+        await send(app, "Чт, 19 марта", user)
+        await send(app, "день", user)
+        await send(app, time, user)
+        await send(app, "Согласен(на)", user)
+        await send(app, "Иванов Иван", user)
+        assert "Записаться" in await send(app, "+79110000000", user)
+    answers = await asyncio.gather(send(app, "Записаться", "anna"), send(app, "Записаться", "boris"))
+    assert sorted("Вы записаны" in a for a in answers) == [False, True]
+    assert any("это время только что заняли" in a for a in answers)
+    booked = [v for u in ("anna", "boris") for v in await bookings_of(s.db, "console", u, s.clock())]
+    assert len(booked) == 1
+    # The reserve is whole: an ordinary client no longer sees the day, a priority client does.
+    assert "Чт, 19 марта" not in await send(app, "Личный приём", "vera") + await send(app, "Государственные награды",
+                                                                                       "vera")
 
 
 async def test_priority_client_takes_the_earliest_time_at_once(console: Dialogue) -> None:
