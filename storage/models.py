@@ -1,12 +1,13 @@
 """Every table of the bot, imported in one place for Alembic and for tests."""
 
 from storage.jobs import JobRow
+from storage.positions import ChannelPositionRow
 from storage.requests import RequestAuditRow, RequestMessageRow, RequestRow
 from storage.sent import SentMessageRow
 from storage.survey import SurveyInvitationRow, SurveyOptOutRow, SurveyReceiptRow, SurveyResponseRow
 from storage.tables import ClientRow, ConversationRow
 from storage.visits import VisitClosureRow, VisitRow
 
-__all__ = ["ClientRow", "ConversationRow", "JobRow", "RequestAuditRow", "RequestMessageRow", "RequestRow",
-           "SentMessageRow", "SurveyInvitationRow", "SurveyOptOutRow",
-           "SurveyReceiptRow", "SurveyResponseRow", "VisitClosureRow", "VisitRow"]
+__all__ = ["ChannelPositionRow", "ClientRow", "ConversationRow", "JobRow", "RequestAuditRow", "RequestMessageRow",
+           "RequestRow", "SentMessageRow", "SurveyInvitationRow", "SurveyOptOutRow", "SurveyReceiptRow",
+           "SurveyResponseRow", "VisitClosureRow", "VisitRow"]

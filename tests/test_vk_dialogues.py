@@ -180,3 +180,22 @@ async def test_a_person_flooding_is_warned_once_and_others_are_served(vk_bot: Vk
     assert got.count(texts.FLOOD) == 1
     assert len([t for t in got if "Выберите тему вопроса" in t]) == burst  # the rest were dropped
     assert "Выберите тему вопроса" in fake_vk.sent_to(611)[0].text
+
+
+async def test_messages_written_while_the_bot_was_down_are_answered_after_a_restart(
+        app: App, vk_bot: VkBot, fake_vk: FakeVk) -> None:
+    """The bot is stopped (an update, a crash); a citizen writes meanwhile. The restarted bot goes
+    on reading from where it stopped: he gets his answer, and nothing answered before comes again."""
+    user = vk_bot.user(501)
+    assert "Здравствуйте" in (await user.say("привет")).text
+    await vk_bot.close()
+    before = len(user.received())
+    written = fake_vk.push_message(501, "Аттестация")  # nobody is listening now
+    again = await VkBot(app, fake_vk, vk_bot.config).start()
+    try:
+        await again.handled(written)
+        answers = "\n\n".join(m.text for m in user.received()[before:])
+        assert "Что вас интересует по аттестации?" in answers
+        assert "Здравствуйте" not in answers  # the greeting is not answered twice
+    finally:
+        await again.close()

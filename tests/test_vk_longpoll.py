@@ -29,7 +29,7 @@ class Receiver:
         self.worker = LongPollWorker(config, make_vk(config, fake.session), RateLimiter(config.rps), fake.session,
                                      self._updates, self.fatal.append)
 
-    def _updates(self, updates: list[dict]) -> None:
+    def _updates(self, updates: list[dict], ts: str) -> None:
         texts = [u["object"]["message"]["text"] for u in updates if u["type"] == "message_new"]
         self.loop.call_soon_threadsafe(self.texts.extend, texts)
 

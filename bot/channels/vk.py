@@ -38,6 +38,7 @@ from bot.channels.vk_api_pool import (
 )
 from bot.channels.vk_events import CHAT_START_ID, Callback, Inbound, parse_callback, parse_message, update_id
 from bot.channels.vk_longpoll import LongPollWorker, Updates
+from bot.channels.vk_position import ReadPosition
 from bot.channels.vk_render import FULL_CAPS, MAX_TEXT, ClientCaps, VkMessage, render
 from handlers import texts
 from handlers.models import Address, Button, Outgoing, Reply, TransientSendError
@@ -99,7 +100,9 @@ class VkChannel:
         self._seen: _Bounded = _Bounded()  # ids of updates accepted: a repeated one is dropped
         self._users: dict[str, asyncio.Queue[Inbound]] = {}
         self._tasks: set[asyncio.Task] = set()
-        self._inbox: asyncio.Queue[Updates] = asyncio.Queue()
+        self._inbox: asyncio.Queue[tuple[Updates, str]] = asyncio.Queue()  # a batch and the ts after it
+        # Where a restart goes on reading (messages written while the bot was down are answered).
+        self.position = ReadPosition(app.services.db, f"vk:{config.group_id}", app.services.clock)
         self._loop: asyncio.AbstractEventLoop | None = None
         self._fatal: asyncio.Future[BaseException] | None = None
         self._closed = False
@@ -110,11 +113,14 @@ class VkChannel:
         """Receive and answer until ``stop`` is set; raises if the long poll cannot work."""
         self._loop = asyncio.get_running_loop()
         self._fatal = self._loop.create_future()
+        resume = await self._saved_position()
         self.poller = LongPollWorker(self.config, make_vk(self.config, self.session_factory), self.caller.limiter,
-                                     self.session_factory, self._from_thread, self._fatal_from_thread)
+                                     self.session_factory, self._from_thread, self._fatal_from_thread,
+                                     resume_from=resume)
         self.app.add_channel(self)
         self.poller.start()
         dispatcher = asyncio.create_task(self._dispatch(), name="vk-dispatch")
+        saver = asyncio.create_task(self.position.keep_saving(), name="vk-position")
         stopping = asyncio.create_task(stop.wait())
         try:
             await asyncio.wait({stopping, self._fatal}, return_when=asyncio.FIRST_COMPLETED)
@@ -122,16 +128,23 @@ class VkChannel:
                 raise self._fatal.result()
         finally:
             stopping.cancel()
-            await self._shutdown(dispatcher)
+            await self._shutdown(dispatcher, saver)
 
-    def _from_thread(self, updates: Updates) -> None:
+    async def _saved_position(self) -> str | None:
+        try:
+            return await self.position.load()
+        except Exception as exc:  # no database yet: start from what VK has now
+            log.warning("VK long poll position not read (%s); starting from the newest events", exc)
+            return None
+
+    def _from_thread(self, updates: Updates, ts: str) -> None:
         """Called in the long-poll thread: hand the updates to the event loop."""
         loop = self._loop
         if loop is None or self._closed:
             log.warning("VK channel closed: %d update(s) not handled", len(updates))
             return
         try:
-            loop.call_soon_threadsafe(self._inbox.put_nowait, updates)
+            loop.call_soon_threadsafe(self._inbox.put_nowait, (updates, ts))
         except RuntimeError:  # the loop is closed
             log.warning("VK channel closed: %d update(s) not handled", len(updates))
 
@@ -140,7 +153,7 @@ class VkChannel:
         if loop is not None and fatal is not None and not loop.is_closed():
             loop.call_soon_threadsafe(lambda: fatal.done() or fatal.set_result(exc))
 
-    async def _shutdown(self, dispatcher: asyncio.Task) -> None:
+    async def _shutdown(self, dispatcher: asyncio.Task, saver: asyncio.Task) -> None:
         """Stop receiving, answer what has arrived; within the long-poll wait plus a few seconds."""
         loop = asyncio.get_running_loop()
         assert self.poller is not None
@@ -159,9 +172,11 @@ class VkChannel:
         if unanswered or self._tasks:
             log.warning("VK channel stopped with %d update(s) unanswered", unanswered + len(self._tasks))
         dispatcher.cancel()
+        saver.cancel()
         for task in list(self._tasks):
             task.cancel()
-        await asyncio.gather(dispatcher, *self._tasks, return_exceptions=True)
+        await asyncio.gather(dispatcher, saver, *self._tasks, return_exceptions=True)
+        await self.position.save()  # how far everything was answered
         self.caller.close()
         await self.flood.close()
         if self.app.channels.get(self.name) is self:
@@ -175,13 +190,20 @@ class VkChannel:
     # --- receiving
     async def _dispatch(self) -> None:
         while True:
-            updates = await self._inbox.get()
+            updates, ts = await self._inbox.get()
+            # Repeats of updates taken before are answered through those: not waited for here.
+            self.position.received(ts, [i for i in map(update_id, updates) if i not in self._seen])
             for update in updates:
                 try:
                     await self._accept(update)
                 except Exception:
                     log.exception("VK update could not be read: %.300r", update)
-                    self.handled.remember(update_id(update))
+                    self._answered(update_id(update))
+
+    def _answered(self, ident: str) -> None:
+        """An update was answered, or needs no answer (ignored, unreadable, dropped as a flood)."""
+        self.handled.remember(ident)
+        self.position.answered(ident)
 
     def _spawn(self, coro: Any) -> None:
         task = asyncio.create_task(coro)
@@ -206,7 +228,7 @@ class VkChannel:
         else:
             log.debug("VK update %s ignored", kind)
         if inbound is None:
-            self.handled.remember(ident)
+            self._answered(ident)
             return
         if inbound.caps is not None:
             self.caps.remember(inbound.event.user_id, inbound.caps)
@@ -217,7 +239,7 @@ class VkChannel:
             if verdict is Verdict.WARN:
                 self._spawn(self.app.deliver(Outgoing(Address(self.name, inbound.event.chat_id, user_id=key),
                                                       Reply(texts.FLOOD))))
-            self.handled.remember(ident)
+            self._answered(ident)
             return
         queue = self._users.get(key)
         if queue is None:
@@ -258,7 +280,7 @@ class VkChannel:
             log.exception("VK update %s of %s failed", inbound.source, inbound.event.user_id)
         finally:
             _SOURCE.reset(token)
-            self.handled.remember(inbound.source)
+            self._answered(inbound.source)
 
     async def _chat_note(self, inbound: Inbound, answered: bool) -> None:
         """In the group chat: where the answer went, or how to get one (never its content)."""

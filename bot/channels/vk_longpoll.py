@@ -5,7 +5,9 @@
 arrived meanwhile are still received. ``failed`` answers follow the protocol: 1 — the history
 is out of date, continue from the new ``ts`` (events in between may be lost: logged); 2 — the key
 expired, fetch a new one and keep ``ts`` (nothing lost); 3 — the information was lost, fetch a
-new key and ``ts`` (events may be lost: logged). The raw updates are handed over as they come.
+new key and ``ts`` (events may be lost: logged). The raw updates are handed over as they come,
+each batch with the ``ts`` that follows it; a worker given the ``ts`` saved by a previous run goes
+on from there, so what was written while the bot was down is received too.
 """
 
 from __future__ import annotations
@@ -76,12 +78,14 @@ class _LongPoll(VkBotLongPoll):
 class LongPollWorker:
     """Runs the long poll in a daemon thread until ``stop()``; every batch goes to ``on_updates``.
 
-    ``on_updates`` is called in the worker thread and must only hand the updates over (the channel
-    uses ``loop.call_soon_threadsafe``). A fatal error goes to ``on_fatal`` and ends the thread."""
+    ``on_updates(updates, ts)`` is called in the worker thread and must only hand the updates over
+    (the channel uses ``loop.call_soon_threadsafe``); ``ts`` is where a later run may resume after
+    them (``resume_from``). A fatal error goes to ``on_fatal`` and ends the thread."""
 
     def __init__(self, config: VkConfig, vk: vk_api.VkApi, limiter: RateLimiter,
-                 session_factory: Callable[[], requests.Session], on_updates: Callable[[Updates], None],
-                 on_fatal: Callable[[BaseException], None]) -> None:
+                 session_factory: Callable[[], requests.Session], on_updates: Callable[[Updates, str], None],
+                 on_fatal: Callable[[BaseException], None], resume_from: str | None = None) -> None:
+        self.resume_from = resume_from
         self.config = config
         self.vk = vk
         self.limiter = limiter
@@ -116,11 +120,16 @@ class LongPollWorker:
                 if poll is None:
                     poll = self._connect()
                     log.info("VK long poll connected (group %s, ts %s)", self.config.group_id, poll.ts)
+                    if self.resume_from is not None:
+                        # A new key, the old place: VK gives what came since (or failed=1 if that
+                        # is no longer kept, and the loss is logged).
+                        log.info("VK long poll resumes from ts %s", self.resume_from)
+                        poll.ts = self.resume_from
                 updates = poll.check()
                 self.checks += 1
                 failures = 0
                 if updates and not self._stop.is_set():
-                    self.on_updates(updates)
+                    self.on_updates(updates, str(poll.ts))
             except ApiError as exc:  # only groups.getLongPollServer calls the API here
                 if exc.code not in TRANSIENT_CODES and exc.code != 6:
                     log.error("VK long poll cannot start: %s", exc)
