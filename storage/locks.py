@@ -11,10 +11,13 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from storage.db import HELD, Database
+
+log = logging.getLogger(__name__)
 
 
 def lock_id(key: tuple[str, str]) -> int:
@@ -81,6 +84,10 @@ async def _advisory(db: Database, key: tuple[str, str]) -> AsyncIterator[None]:
             if not held.broken:  # else the server's session, and the lock with it, are gone
                 try:
                     await held.value("SELECT pg_advisory_unlock($1::BIGINT)", ident)
-                except BaseException:
+                except Exception as exc:  # the event itself is done: not worth an apology
                     held.discard = True  # still locked, maybe: closing the connection unlocks
+                    log.warning("advisory unlock of %s:%s failed, the connection is closed instead: %s",
+                                *key, exc)
+                except BaseException:
+                    held.discard = True
                     raise

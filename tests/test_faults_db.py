@@ -16,7 +16,7 @@ import handlers.engine as engine_module
 from bot.app import App
 from bot.settings import Settings
 from handlers.models import Event
-from storage.db import HELD
+from storage.db import HELD, Direct
 from tests.conftest import ROOT
 
 
@@ -123,4 +123,32 @@ async def test_connection_lost_in_the_middle_of_an_event(pg_url: str | None, tmp
         assert "Что вас интересует по аттестации?" in outs[-1].reply.text
     finally:
         await admin.close()
+        await app.close()
+
+
+async def test_a_failed_unlock_costs_no_apology_and_leaves_no_lock(pg_url: str | None, tmp_path, clock,  # type: ignore[no-untyped-def]
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """Releasing the person's lock fails after his event was handled: he still gets his answer,
+    and the connection is closed instead, which releases the lock for his next message."""
+    if pg_url is None:
+        pytest.skip("PostgreSQL is not reachable")
+    settings = Settings(_env_file=None, database_url=pg_url, data_dir=tmp_path,  # type: ignore[call-arg]
+                        directory_file=ROOT / "directory.yaml", survey_file=ROOT / "survey.yaml",
+                        calendar_file=ROOT / "calendar.yaml")
+    app = await App.create(settings, clock=clock, migrate=False)
+    real_value = Direct.value
+
+    async def failing_unlock(self: Direct, sql: str, *values: object) -> object:
+        if "unlock" in sql:
+            raise RuntimeError("the unlock got lost")
+        return await real_value(self, sql, *values)
+
+    try:
+        monkeypatch.setattr(Direct, "value", failing_unlock)
+        outs = await app.engine.handle(Event("telegram", "503", "503", text="привет"))
+        assert "Здравствуйте" in outs[0].reply.text
+        monkeypatch.setattr(Direct, "value", real_value)
+        outs = await asyncio.wait_for(app.engine.handle(Event("telegram", "503", "503", text="2")), 5)
+        assert "Что вас интересует по аттестации?" in outs[-1].reply.text
+    finally:
         await app.close()
