@@ -59,6 +59,13 @@ class CuttableProxy:
         await asyncio.gather(pipe(reader, up_writer), pipe(up_reader, writer))
 
 
+async def _app(url: str, tmp_path, clock) -> App:  # type: ignore[no-untyped-def]
+    settings = Settings(_env_file=None, database_url=url, data_dir=tmp_path,  # type: ignore[call-arg]
+                        directory_file=ROOT / "directory.yaml", survey_file=ROOT / "survey.yaml",
+                        calendar_file=ROOT / "calendar.yaml")
+    return await App.create(settings, clock=clock, migrate=False)
+
+
 async def test_database_outage_apology_and_recovery(pg_url: str | None, tmp_path, clock,  # type: ignore[no-untyped-def]
                                                     caplog: pytest.LogCaptureFixture) -> None:
     if pg_url is None:
@@ -67,10 +74,7 @@ async def test_database_outage_apology_and_recovery(pg_url: str | None, tmp_path
     proxy = CuttableProxy(real.host or "127.0.0.1", real.port or 5432)
     await proxy.start()
     url = real.set(host="127.0.0.1", port=proxy.port).render_as_string(hide_password=False)
-    settings = Settings(_env_file=None, database_url=url, data_dir=tmp_path,  # type: ignore[call-arg]
-                        directory_file=ROOT / "directory.yaml", survey_file=ROOT / "survey.yaml",
-                        calendar_file=ROOT / "calendar.yaml")
-    app = await App.create(settings, clock=clock, migrate=False)
+    app = await _app(url, tmp_path, clock)
     try:
         outs = await app.engine.handle(Event("telegram", "501", "501", text="привет"))
         assert "Здравствуйте" in outs[0].reply.text
@@ -96,10 +100,7 @@ async def test_connection_lost_in_the_middle_of_an_event(pg_url: str | None, tmp
     a fresh connection, his lock not left behind."""
     if pg_url is None:
         pytest.skip("PostgreSQL is not reachable")
-    settings = Settings(_env_file=None, database_url=pg_url, data_dir=tmp_path,  # type: ignore[call-arg]
-                        directory_file=ROOT / "directory.yaml", survey_file=ROOT / "survey.yaml",
-                        calendar_file=ROOT / "calendar.yaml")
-    app = await App.create(settings, clock=clock, migrate=False)
+    app = await _app(pg_url, tmp_path, clock)
     admin = await asyncpg.connect(make_url(pg_url).set(drivername="postgresql").render_as_string(hide_password=False))
     real_load = engine_module.load_state
 
@@ -132,10 +133,7 @@ async def test_a_failed_unlock_costs_no_apology_and_leaves_no_lock(pg_url: str |
     and the connection is closed instead, which releases the lock for his next message."""
     if pg_url is None:
         pytest.skip("PostgreSQL is not reachable")
-    settings = Settings(_env_file=None, database_url=pg_url, data_dir=tmp_path,  # type: ignore[call-arg]
-                        directory_file=ROOT / "directory.yaml", survey_file=ROOT / "survey.yaml",
-                        calendar_file=ROOT / "calendar.yaml")
-    app = await App.create(settings, clock=clock, migrate=False)
+    app = await _app(pg_url, tmp_path, clock)
     real_value = Direct.value
 
     async def failing_unlock(self: Direct, sql: str, *values: object) -> object:

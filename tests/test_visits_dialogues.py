@@ -187,15 +187,21 @@ async def test_limit_of_visits_at_once(console: Dialogue) -> None:
     assert "У вас уже 3 будущих записи" in answer and "Ваши записи на личный приём" in answer
 
 
-async def test_priority_client_gets_the_reserved_places(console: Dialogue, app: App) -> None:
+async def _fill_thursday(app: App, taken: int) -> None:
+    """Book the first ``taken`` of the 16 places of Thursday 19 March in the awards department
+    (one visitor a slot: 9:00–12:00, then from 13:00) for other people."""
     s = app.services
-    # Thursday of the awards department: 13 of 16 places taken, 3 are the priority reserve.
     starts = [msk(2026, 3, 19, 9) + timedelta(minutes=30 * i) for i in range(6)]
-    starts += [msk(2026, 3, 19, 13) + timedelta(minutes=30 * i) for i in range(7)]
-    for i, start in enumerate(starts):
+    starts += [msk(2026, 3, 19, 13) + timedelta(minutes=30 * i) for i in range(10)]
+    for i, start in enumerate(starts[:taken]):
         slot = Slot(start.astimezone(UTC), (start + HALF_HOUR).astimezone(UTC))
         await book_slot(s.db, department="awards", slot=slot, capacity=1, channel="console", user_id=f"u{i}",
                         chat_id=f"u{i}", name="X", phone=None, topic=None, priority=None, now=s.clock())
+
+
+async def test_priority_client_gets_the_reserved_places(console: Dialogue, app: App) -> None:
+    # Thursday of the awards department: 13 of 16 places taken, 3 are the priority reserve.
+    await _fill_thursday(app, 13)
     await console.say("Личный приём")
     days = await console.say("Государственные награды")
     assert "Чт, 19 марта" not in days and "Ср, 18 марта" in days
@@ -225,12 +231,7 @@ async def test_two_ordinary_clients_at_once_leave_the_reserve_whole(app: App) ->
     ordinary clients confirm different times at the same moment: one gets the last ordinary place,
     the other is told it was just taken, and the reserve stays for priority clients."""
     s = app.services
-    starts = [msk(2026, 3, 19, 9) + timedelta(minutes=30 * i) for i in range(6)]
-    starts += [msk(2026, 3, 19, 13) + timedelta(minutes=30 * i) for i in range(6)]
-    for i, start in enumerate(starts):
-        slot = Slot(start.astimezone(UTC), (start + HALF_HOUR).astimezone(UTC))
-        await book_slot(s.db, department="awards", slot=slot, capacity=1, channel="console", user_id=f"u{i}",
-                        chat_id=f"u{i}", name="X", phone=None, topic=None, priority=None, now=s.clock())
+    await _fill_thursday(app, 12)
     for user, time in (("anna", "16:00"), ("boris", "16:30")):
         await send(app, "Личный приём", user)
         assert "Чт, 19 марта" in await send(app, "Государственные награды", user)
