@@ -15,7 +15,8 @@ from typing import Any
 import aiosqlite
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import event
+from sqlalchemy import Column, ColumnElement, Table, event
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Dialect, make_url
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
@@ -266,6 +267,19 @@ class PerDialect:
 
 
 Statement = Executable | PerDialect
+
+
+def upsert(table: Table, values: Mapping[str, Any], *, key: Column[Any], update: Sequence[str],
+           where: ColumnElement[bool] | None = None, returning: Sequence[Column[Any]] = ()) -> PerDialect:
+    """``INSERT … ON CONFLICT (key) DO UPDATE SET`` the ``update`` columns from the new row
+    (``WHERE``, ``RETURNING`` if given): one statement, which SQLAlchemy builds per dialect."""
+    def build(dialect_insert: Callable[[Table], Any]) -> Executable:
+        stmt = dialect_insert(table).values(**values)
+        stmt = stmt.on_conflict_do_update(index_elements=[key], set_={c: stmt.excluded[c] for c in update},
+                                          where=where)
+        return stmt.returning(*returning) if returning else stmt  # type: ignore[no-any-return]
+
+    return PerDialect(sqlite=build(sqlite.insert), postgresql=build(postgresql.insert))
 
 
 class Transaction:

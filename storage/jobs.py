@@ -8,19 +8,15 @@ running a job, the job becomes claimable again when the lease expires.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Index, Integer, String, Table, Text, bindparam, or_, select, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import JSON, BigInteger, Index, Integer, String, Text, bindparam, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, mapped_column
-from sqlalchemy.sql import Executable
 
 from storage.base import Base, UTCDateTime
-from storage.db import Database, PerDialect, Transaction
+from storage.db import Database, Transaction, upsert
 
 
 class JobRow(Base):
@@ -64,20 +60,12 @@ class JobSpec:
 
 
 _J = JobRow.__table__
-
-
-def _upsert(dialect_insert: Callable[[Table], Any]) -> Executable:
-    """A new job; for a key already there, that job is moved if still pending (no row back if not)."""
-    stmt = dialect_insert(_J).values(kind=bindparam("p_kind"), key=bindparam("p_key"), payload=bindparam("p_payload"),
-                                     due_at=bindparam("p_due_at"), status="pending", attempts=0,
-                                     created_at=bindparam("p_created_at"))
-    return stmt.on_conflict_do_update(index_elements=[_J.c.key],  # type: ignore[no-any-return]
-                                      set_={"due_at": stmt.excluded.due_at, "payload": stmt.excluded.payload},
-                                      where=_J.c.status == "pending").returning(_J.c.id)
-
-
-# One statement whether the key is new or not (a lookup and an insert before).
-_JOB_ADD = PerDialect(sqlite=_upsert(sqlite.insert), postgresql=_upsert(postgresql.insert))
+# A new job; for a key already there, that job is moved if still pending (no row back if not). One
+# statement whether the key is new or not (a lookup and an insert before).
+_JOB_ADD = upsert(_J, {"kind": bindparam("p_kind"), "key": bindparam("p_key"), "payload": bindparam("p_payload"),
+                       "due_at": bindparam("p_due_at"), "status": "pending", "attempts": 0,
+                       "created_at": bindparam("p_created_at")},
+                  key=_J.c.key, update=("due_at", "payload"), where=_J.c.status == "pending", returning=(_J.c.id,))
 
 
 async def schedule_job(db: Database, kind: str, due_at: datetime, payload: dict, *, now: datetime,

@@ -7,17 +7,13 @@ everything after it (an event answered just before a crash may come once more)."
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import datetime
-from typing import Any
 
-from sqlalchemy import String, Table, bindparam, select
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import String, bindparam, select
 from sqlalchemy.orm import Mapped, mapped_column
-from sqlalchemy.sql import Executable
 
 from storage.base import Base, UTCDateTime
-from storage.db import Database, PerDialect
+from storage.db import Database, upsert
 
 
 class ChannelPositionRow(Base):
@@ -32,14 +28,8 @@ _P = ChannelPositionRow.__table__
 _GET = select(_P.c.position).where(_P.c.stream == bindparam("p_stream"))
 
 
-def _upsert(dialect_insert: Callable[[Table], Any]) -> Executable:
-    stmt = dialect_insert(_P).values(stream=bindparam("p_stream"), position=bindparam("p_position"),
-                                     updated_at=bindparam("p_now"))
-    return stmt.on_conflict_do_update(  # type: ignore[no-any-return]
-        index_elements=[_P.c.stream], set_={"position": stmt.excluded.position, "updated_at": stmt.excluded.updated_at})
-
-
-_PUT = PerDialect(sqlite=_upsert(sqlite.insert), postgresql=_upsert(postgresql.insert))
+_PUT = upsert(_P, {"stream": bindparam("p_stream"), "position": bindparam("p_position"),
+                  "updated_at": bindparam("p_now")}, key=_P.c.stream, update=("position", "updated_at"))
 
 
 async def load_position(db: Database, stream: str) -> str | None:

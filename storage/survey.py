@@ -26,7 +26,6 @@ from sqlalchemy import (
     Index,
     Integer,
     String,
-    Table,
     and_,
     bindparam,
     delete,
@@ -37,13 +36,11 @@ from sqlalchemy import (
     select,
     update,
 )
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, mapped_column
-from sqlalchemy.sql import Executable
 
 from storage.base import Base, UTCDateTime
-from storage.db import Database, PerDialect
+from storage.db import Database, upsert
 from storage.jobs import add_job
 
 
@@ -143,15 +140,10 @@ _RECEIPT_ADD = insert(SurveyReceiptRow.__table__).values(
     hash=bindparam("p_hash"), survey_id=bindparam("p_survey_id"), created_on=bindparam("p_on"))
 
 
-def _receipt_upsert(dialect_insert: Callable[[Table], Any]) -> Executable:
-    stmt = dialect_insert(SurveyReceiptRow.__table__).values(
-        hash=bindparam("p_hash"), survey_id=bindparam("p_survey_id"), created_on=bindparam("p_on"))
-    return stmt.on_conflict_do_update(  # type: ignore[no-any-return]
-        index_elements=[SurveyReceiptRow.hash], set_={"created_on": stmt.excluded.created_on})
-
-
 # The client's receipt: recorded, or moved to the day of his latest response (one statement).
-_RECEIPT_PUT = PerDialect(sqlite=_receipt_upsert(sqlite.insert), postgresql=_receipt_upsert(postgresql.insert))
+_RECEIPT_PUT = upsert(SurveyReceiptRow.__table__, {"hash": bindparam("p_hash"), "survey_id": bindparam("p_survey_id"),
+                                                   "created_on": bindparam("p_on")},
+                      key=SurveyReceiptRow.__table__.c.hash, update=("created_on",))
 _RESPONSE_ADD = insert(SurveyResponseRow.__table__).values(
     id=bindparam("p_id"), survey_id=bindparam("p_survey_id"), submitted_on=bindparam("p_on"),
     source=bindparam("p_source"), answers=bindparam("p_answers"))
