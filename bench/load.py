@@ -205,8 +205,8 @@ async def measure_flood(url: str, clients: int, sizes: Sizes) -> dict[str, Any]:
             "flooder": {"sent": sent, "seconds": seconds, "per_s": sent / seconds if seconds else 0.0,
                         "flood_notices": view.flood_notices,
                         "answered": view.texts - view.flood_notices},
-            "limit": {"rate_per_s": bot.app.services.settings.flood_rate,
-                      "burst": bot.app.services.settings.flood_burst},
+            "limit": {"rate_per_s": bot.app.settings.flood_rate,
+                      "burst": bot.app.settings.flood_burst},
         }
     finally:
         await bot.close()

@@ -10,8 +10,8 @@ import re
 from collections.abc import Awaitable, Callable
 
 from bench.people import Person, ScenarioError
-from bot.config import Directory
 from handlers import texts
+from handlers.domain.directory import Directory
 
 NAV = {texts.BTN_BACK, texts.BTN_MENU}
 

@@ -7,11 +7,15 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Protocol
 
-from bot.config import ConfigError, load_calendar, load_directory, load_surveys, with_staff_overrides
+from bot.mailer import send_mail
 from bot.outbox import keep_for_retry
+from bot.overrides import with_staff_overrides
 from bot.settings import Settings
-from bot.worktime import WorkCalendar
 from handlers import flows  # noqa: F401  (registers every step)
+from handlers.domain.calendar import CalendarFile, WorkCalendar
+from handlers.domain.directory import Directory
+from handlers.domain.loading import load_content as domain_load
+from handlers.domain.survey import SurveyFile
 from handlers.engine import Engine
 from handlers.models import Outgoing, TransientSendError
 from handlers.services import Services, utc_now
@@ -30,25 +34,15 @@ class Channel(Protocol):
         ...
 
 
-def load_content(settings: Settings) -> tuple:
-    """Load and validate every content file; raises ConfigError listing all problems at once."""
-    problems: list[str] = []
-    loaded = []
-    for loader, path in ((load_directory, settings.directory_file), (load_surveys, settings.survey_file),
-                         (load_calendar, settings.calendar_file)):
-        try:
-            loaded.append(loader(path))
-        except ConfigError as exc:
-            problems.extend(exc.problems)
-            loaded.append(None)
-    if problems:
-        raise ConfigError(problems)
-    return tuple(loaded)
+def load_content(settings: Settings) -> tuple[Directory, SurveyFile, CalendarFile]:
+    """Every content file, validated; raises ConfigError listing all problems at once."""
+    return domain_load(settings.directory_file, settings.survey_file, settings.calendar_file)
 
 
 class App:
-    def __init__(self, services: Services) -> None:
+    def __init__(self, services: Services, settings: Settings) -> None:
         self.services = services
+        self.settings = settings
         self.engine = Engine(services)
         self.channels: dict[str, Channel] = {}
         self.fallback: Channel | None = None  # the console shows every message in the demo
@@ -62,13 +56,14 @@ class App:
         db = Database(settings.database_url)
         if migrate:
             await db.migrate()
-        services = Services(settings=settings, directory=directory, surveys=surveys,
-                            calendar=WorkCalendar(calendar), db=db, understanding=Understanding(directory),
-                            clock=clock)
+        services = Services(directory=directory, surveys=surveys, calendar=WorkCalendar(calendar), db=db,
+                            understanding=Understanding(directory), clock=clock, admin_ids=settings.admin_ids,
+                            survey_salt=settings.survey_salt.get_secret_value(),
+                            send_mail=lambda to, subject, body: send_mail(settings, to, subject, body))
         for dep in directory.departments:
             if dep.staff_chat:
                 services.staff_chats[("telegram", dep.staff_chat)] = dep.id
-        return cls(services)
+        return cls(services, settings)
 
     def add_channel(self, channel: Channel) -> None:
         self.channels[channel.name] = channel

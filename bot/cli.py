@@ -8,9 +8,13 @@ import logging
 import sys
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from bot.config import ConfigError
 from bot.settings import Settings
+from handlers.domain.fields import ConfigError
+
+if TYPE_CHECKING:
+    from handlers.domain.survey_report import Report
 
 
 def _setup_logging(level: str) -> None:
@@ -47,7 +51,7 @@ async def _demo(settings: Settings) -> int:
 
 def check_config(settings: Settings) -> int:
     from bot.app import load_content
-    from bot.config import with_staff_overrides
+    from bot.overrides import with_staff_overrides
 
     try:
         directory, surveys, calendar = load_content(settings)
@@ -99,8 +103,27 @@ async def _run(settings: Settings) -> int:
     return await run_channels(settings)
 
 
+async def _load_report(settings: Settings, date_from: date, date_to: date, survey_id: str | None = None) -> Report:
+    """``consult-bot survey-report``: the report of a period straight from the database."""
+    from handlers.domain.loading import load_surveys
+    from handlers.domain.survey_report import build_report
+    from storage.db import Database
+    from storage.survey import responses_between
+
+    survey = load_surveys(settings.survey_file).find(survey_id)
+    if survey is None:
+        raise LookupError(survey_id)
+    db = Database(settings.database_url)
+    try:
+        await db.migrate()  # a fresh database: an empty report rather than an error
+        responses = await responses_between(db, survey.id, date_from, date_to)
+    finally:
+        await db.close()
+    return build_report(survey, responses, date_from, date_to)
+
+
 def _survey_report(settings: Settings, args: argparse.Namespace) -> int:
-    from bot.survey_report import load_report, parse_day, report_text, write_files
+    from handlers.domain.survey_report import parse_day, report_text, write_files
 
     date_from, date_to = parse_day(args.date_from), parse_day(args.date_to)
     if date_from is None or date_to is None or date_from > date_to:
@@ -108,7 +131,7 @@ def _survey_report(settings: Settings, args: argparse.Namespace) -> int:
               file=sys.stderr)
         return 2
     try:
-        report = asyncio.run(load_report(settings, date_from, date_to, args.survey))
+        report = asyncio.run(_load_report(settings, date_from, date_to, args.survey))
     except LookupError:
         print(f"{settings.survey_file}: нет опроса с id {args.survey!r}", file=sys.stderr)
         return 2

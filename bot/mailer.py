@@ -14,13 +14,10 @@ from email.utils import formatdate, make_msgid
 import aiosmtplib
 
 from bot.settings import Settings
+from handlers.models import MailNotConfigured
 
 log = logging.getLogger(__name__)
 SMTP_TIMEOUT = 30.0  # seconds for the whole conversation with the server
-
-
-class MailNotConfigured(RuntimeError):
-    """No SMTP server is configured: e-mail copies cannot be sent at all."""
 
 
 def build_letter(settings: Settings, to: str, subject: str, body: str) -> EmailMessage:

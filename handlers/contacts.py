@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from bot.config import phone_display
-from bot.worktime import describe_schedule, line_status
 from handlers import texts
+from handlers.domain.calendar import describe_schedule, line_status
+from handlers.domain.fields import phone_display
 from handlers.engine import Context, Option, Screen, Step, step
 from handlers.menu import menu_entry
 from handlers.models import Venue

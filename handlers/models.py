@@ -94,6 +94,10 @@ class TransientSendError(Exception):
     the message is worth trying again later. Permanent failures (blocked bot) return False instead."""
 
 
+class MailNotConfigured(RuntimeError):
+    """No SMTP server is configured: e-mail copies cannot be sent at all."""
+
+
 @dataclass(frozen=True, slots=True)
 class Address:
     """Where a message goes when it is not an answer to the current person (staff chats, clients)."""

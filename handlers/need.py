@@ -3,9 +3,10 @@
 
 from __future__ import annotations
 
-from bot.config import Node, Topic, phone_display
-from bot.worktime import describe_schedule, line_status
 from handlers import texts
+from handlers.domain.calendar import describe_schedule, line_status
+from handlers.domain.directory import Node, Topic
+from handlers.domain.fields import phone_display
 from handlers.engine import STEPS, Context, Option, Screen, Step, step
 
 

@@ -13,8 +13,8 @@ import logging
 from datetime import timedelta
 from typing import Any
 
-from bot.config import EMAIL_RE
 from handlers import texts
+from handlers.domain.fields import EMAIL_RE
 from handlers.engine import Context, Option, Screen, Step, action, step
 from handlers.matching import normalize
 from handlers.menu import menu_entry, menu_shortcut

@@ -14,11 +14,10 @@ from datetime import datetime
 
 from aiosmtplib import SMTPException
 
-from bot.mailer import MailNotConfigured, send_mail
 from handlers import texts
 from handlers.engine import action_payload
 from handlers.jobs import daily, job_handler
-from handlers.models import Button, Outgoing, Reply
+from handlers.models import Button, MailNotConfigured, Outgoing, Reply
 from handlers.personal import forget_hook
 from handlers.requests_common import (
     CLARIFY_TAG,
@@ -128,7 +127,9 @@ async def email_copy(job: Job, services: Services) -> list[Outgoing]:
         topic=topic_label(services, rq.topic), text=msg.text, department=department,
         channel=channel_name(rq.channel))
     try:
-        await send_mail(services.settings, rq.extra_address, texts.RQ_EMAIL_SUBJECT.format(number=rq.id), body)
+        if services.send_mail is None:
+            raise MailNotConfigured("no mail sender")
+        await services.send_mail(rq.extra_address, texts.RQ_EMAIL_SUBJECT.format(number=rq.id), body)
     except MailNotConfigured:
         reason = texts.ST_EMAIL_NOT_CONFIGURED
     except (SMTPException, OSError, TimeoutError) as exc:

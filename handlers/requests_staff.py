@@ -73,7 +73,7 @@ def actor(ctx: Context) -> Actor:
 
 
 def _is_admin(ctx: Context) -> bool:
-    return f"{ctx.event.channel}:{ctx.event.user_id}" in ctx.services.settings.admin_ids
+    return f"{ctx.event.channel}:{ctx.event.user_id}" in ctx.services.admin_ids
 
 
 def _own_department(ctx: Context) -> str | None:

@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 if TYPE_CHECKING:
-    from bot.config import Directory, SurveyFile
-    from bot.settings import Settings
-    from bot.worktime import WorkCalendar
+    from handlers.domain.calendar import WorkCalendar
+    from handlers.domain.directory import Directory
+    from handlers.domain.survey import SurveyFile
     from handlers.models import Event
     from handlers.understanding import Understanding
     from storage.db import Database
@@ -21,15 +21,20 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
+SendMail = Callable[[str, str, str], Awaitable[None]]  # to, subject, body
+
+
 @dataclass
 class Services:
-    settings: Settings
     directory: Directory
     surveys: SurveyFile
     calendar: WorkCalendar
     db: Database
     understanding: Understanding
     clock: Callable[[], datetime] = utc_now
+    admin_ids: frozenset[str] = frozenset()  # "channel:user" of those who may act for any department
+    survey_salt: str = ""  # keys the survey's anonymous receipts (HMAC)
+    send_mail: SendMail | None = None  # raises MailNotConfigured when there is no mail server
     # Filled by the application: which (channel, chat id) pairs are staff chats.
     staff_chats: dict[tuple[str, str], str] = field(default_factory=dict)  # -> department id
     extras: dict[str, Any] = field(default_factory=dict)
@@ -40,4 +45,4 @@ class Services:
 
     def is_staff(self, event: Event) -> bool:
         return ((event.channel, event.chat_id) in self.staff_chats
-                or f"{event.channel}:{event.user_id}" in self.settings.admin_ids)
+                or f"{event.channel}:{event.user_id}" in self.admin_ids)

@@ -15,9 +15,9 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from bot.config import Question, Survey
-from bot.survey_report import is_answered, points_label
 from handlers import texts
+from handlers.domain.survey import Question, Survey
+from handlers.domain.survey_report import is_answered, points_label
 from handlers.engine import Context, Option, Screen, Step, step
 from handlers.menu import menu_entry
 from handlers.survey_invites import (

@@ -12,8 +12,8 @@ import logging
 import secrets
 from datetime import date, datetime, timedelta
 
-from bot.config import Survey
 from handlers import texts
+from handlers.domain.survey import Survey
 from handlers.engine import Context, action, action_payload
 from handlers.jobs import daily, job_handler
 from handlers.models import Address, Button, Outgoing, Reply
@@ -46,7 +46,7 @@ CHECKED_MARK = "_svy_checked"  # conversation data: the day the consultation inv
 
 
 def _salt(services: Services) -> str:
-    return services.settings.survey_salt.get_secret_value()
+    return services.survey_salt
 
 
 def invitation_receipt(services: Services, token: str) -> str:

@@ -7,9 +7,9 @@ import asyncio
 import re
 from datetime import timedelta
 
-from bot.config import ID_RE
-from bot.survey_report import build_report, parse_day, render_charts, report_text, to_csv, to_xlsx
 from handlers import texts
+from handlers.domain.fields import ID_RE
+from handlers.domain.survey_report import build_report, parse_day, render_charts, report_text, to_csv, to_xlsx
 from handlers.engine import Context, command
 from handlers.models import Document, Reply
 from storage.survey import responses_between

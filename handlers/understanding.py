@@ -17,7 +17,7 @@ from typing import Literal
 import pymorphy3
 from rapidfuzz import fuzz, process
 
-from bot.config import Directory, Node, Topic
+from handlers.domain.directory import Directory, Node, Topic
 
 _WORD = re.compile(r"[а-яёa-z0-9]+(?:-[а-яёa-z0-9]+)?", re.IGNORECASE)
 STOP = frozenset(

@@ -10,9 +10,9 @@ from __future__ import annotations
 import re
 from datetime import date, datetime, timedelta
 
-from bot.slots import Slot, by_day, half_of, last_day
-from bot.worktime import describe_schedule
 from handlers import texts
+from handlers.domain.calendar import describe_schedule
+from handlers.domain.slots import Slot, by_day, half_of, last_day
 from handlers.engine import Context, Option, Screen, Step, action, step
 from handlers.matching import normalize
 from handlers.menu import menu_entry, menu_shortcut
@@ -28,6 +28,7 @@ from handlers.visits_common import (
     department_phones,
     drop_reminders,
     hm,
+    open_slots,
     period,
     reminder_hours,
     rules,
@@ -37,7 +38,7 @@ from handlers.visits_common import (
     when_short,
 )
 from storage.db import Transaction
-from storage.visits import BookingRefused, book_slot, bookings_of, cancel_booking, free_slots, get_visit
+from storage.visits import BookingRefused, book_slot, bookings_of, cancel_booking, get_visit
 
 EARLIEST_SHOWN = 4  # earliest times offered to a priority client at once
 CONTACT_FRESH = timedelta(minutes=30)  # choosing another time soon after: no need to ask name and phone again
@@ -66,8 +67,7 @@ async def _free(ctx: Context, dep_id: str, tx: Transaction | None = None) -> lis
     priority = _priority(ctx) is not None
 
     async def read() -> list[Slot]:
-        return await free_slots(tx or s.db, s.calendar, s.directory.hours.visits, rules(s, dep_id), dep_id, ctx.now,
-                                s.tz, priority=priority)
+        return await open_slots(s, tx or s.db, dep_id, rules(s, dep_id), ctx.now, priority=priority)
 
     if tx is not None:  # not remembered: the booking changes it
         return await read()
@@ -419,7 +419,8 @@ class VisitConfirm(Step):
         contact = ctx.data.get("contact") or {}
         ctx.memo.clear()  # the free slots change whatever the outcome
         try:
-            visit = await book_slot(s.db, department=dep_id, slot=slot, capacity=rules(s, dep_id).per_slot,
+            visit = await book_slot(s.db, department=dep_id, start=slot.start, end=slot.end,
+                                    capacity=rules(s, dep_id).per_slot,
                                     channel=ctx.event.channel, user_id=ctx.event.user_id, chat_id=ctx.event.chat_id,
                                     name=contact.get("name"), phone=contact.get("phone"),
                                     topic=(ctx.data.get("visit") or {}).get("topic"), priority=_priority(ctx),

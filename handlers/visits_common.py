@@ -3,17 +3,20 @@ confirmation (venue and .ics file), reminders as stored jobs, and staff notices.
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 
 from icalendar import Alarm, Calendar
 from icalendar import Event as IcsEvent
 
-from bot.config import Department, VisitSettings, phone_display
 from handlers import texts
+from handlers.domain.directory import Department, VisitSettings
+from handlers.domain.fields import phone_display
+from handlers.domain.slots import Slot, free_slots, last_day
 from handlers.models import Address, Document, Outgoing, Reply, Venue
 from handlers.services import Services
+from storage.db import Database, Transaction
 from storage.jobs import JobSpec, cancel_jobs
-from storage.visits import Visit
+from storage.visits import Visit, occupancy
 
 REMINDER_KIND = "visit_reminder"
 FOLLOWUP_KIND = "visit_followup"  # when a visit is over: the satisfaction survey may be offered
@@ -55,6 +58,28 @@ def period(services: Services, start: datetime, end: datetime) -> str:
 
 def when(services: Services, visit: Visit) -> str:
     return period(services, visit.start, visit.end)
+
+
+async def open_slots(services: Services, db: Database | Transaction, dep_id: str, rules: VisitSettings,
+                     now: datetime, *, priority: bool = False) -> list[Slot]:
+    """The slots of a department a client may book now (only really free ones), earliest first;
+    ``db`` may be a booking's transaction. Storage tells what is taken and closed; the rules of
+    the calendar and of the priority reserve are the domain's."""
+    if not rules.enabled:
+        return []
+    tz = services.tz
+    since = datetime.combine(now.astimezone(tz).date(), time(0), tzinfo=tz)
+    until = datetime.combine(last_day(rules, now, tz) + timedelta(days=1), time(0), tzinfo=tz)
+    facts = await occupancy(db, dep_id, since, until)
+    taken: dict[datetime, int] = {}
+    priority_taken: dict[date, int] = {}
+    for start, prio in facts.booked:
+        taken[start] = taken.get(start, 0) + 1
+        if prio:
+            day = start.astimezone(tz).date()
+            priority_taken[day] = priority_taken.get(day, 0) + 1
+    return free_slots(services.calendar, services.directory.hours.visits, rules, now, tz, taken=taken,
+                      priority_taken=priority_taken, closures=facts.closed, priority=priority)
 
 
 def when_short(services: Services, visit: Visit) -> str:

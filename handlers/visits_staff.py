@@ -35,6 +35,7 @@ from handlers.visits_common import (
     department,
     drop_reminders,
     hm,
+    open_slots,
     period,
     relative_day,
     rules,
@@ -50,7 +51,6 @@ from storage.visits import (
     close_time,
     closures,
         forget_visitor,
-    free_slots,
     get_visit,
     purge_visits,
     reopen_time,
@@ -329,8 +329,7 @@ async def _offer_other_times(services: Services, visit: Visit, reason: str | Non
     text = texts.VISITS_STAFF_CANCELLED_CLIENT.format(when=when(services, visit),
                                                       department=dep.name if dep else visit.department,
                                                       reason=reason or texts.VISITS_NO_REASON)
-    free = await free_slots(services.db, services.calendar, services.directory.hours.visits,
-                            rules(services, visit.department), visit.department, now, services.tz,
+    free = await open_slots(services, services.db, visit.department, rules(services, visit.department), now,
                             priority=visit.priority is not None)
     if free:
         today = now.astimezone(services.tz).date()

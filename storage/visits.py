@@ -11,9 +11,8 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import datetime
 from typing import Any, Literal
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import (
     BigInteger,
@@ -33,10 +32,6 @@ from sqlalchemy import (
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, mapped_column
 
-from bot.config import Schedule, VisitSettings
-from bot.slots import Slot, last_day
-from bot.slots import free_slots as compute_free_slots
-from bot.worktime import WorkCalendar
 from storage.base import Base, UTCDateTime
 from storage.db import Database, Transaction
 from storage.jobs import JobSpec, add_job
@@ -120,10 +115,6 @@ class Visit:
     cancelled_by: str | None
     cancel_reason: str | None
 
-    @property
-    def slot(self) -> Slot:
-        return Slot(self.start, self.end)
-
 
 @dataclass(frozen=True, slots=True)
 class Closure:
@@ -158,10 +149,6 @@ def _closure(r: VisitClosureRow) -> Closure:
     return Closure(r.id, r.department, r.starts_at, r.ends_at, r.reason, r.created_by)
 
 
-def _day_start(day: date, tz: ZoneInfo) -> datetime:
-    return datetime.combine(day, time(0), tzinfo=tz)
-
-
 # Read at every screen of a booking: built once (see Database.rows).
 _TAKEN = select(VisitRow.slot_start, VisitRow.priority).where(
     VisitRow.department == bindparam("department"), VisitRow.status == "active",
@@ -192,39 +179,35 @@ _CLOSURES_AT = select(func.count().label("closures")).select_from(VisitClosureRo
     VisitClosureRow.ends_at > bindparam("p_slot_start"))
 
 
-async def free_slots(db: Database | Transaction, calendar: WorkCalendar, schedule: Schedule, rules: VisitSettings,
-                     department: str, now: datetime, tz: ZoneInfo, *, priority: bool = False) -> list[Slot]:
-    """The slots of a department a client may book now (only really free ones), earliest first;
-    ``db`` may be a booking's transaction."""
-    if not rules.enabled:
-        return []
-    since = _day_start(now.astimezone(tz).date(), tz)
-    until = _day_start(last_day(rules, now, tz) + timedelta(days=1), tz)
+@dataclass(frozen=True, slots=True)
+class Occupancy:
+    """What is already decided about a department's times in a window: the starts of active
+    bookings (one entry a place, with whether it is a priority booking) and the closed periods."""
+
+    booked: list[tuple[datetime, bool]]
+    closed: list[tuple[datetime, datetime]]
+
+
+async def occupancy(db: Database | Transaction, department: str, since: datetime, until: datetime) -> Occupancy:
+    """Bookings and closures of ``[since, until)``; ``db`` may be a booking's transaction."""
     window = {"department": department, "since": since, "until": until}
-    rows = await db.rows(_TAKEN, window)
-    closed = await db.rows(_CLOSED, window)
-    taken: dict[datetime, int] = {}
-    priority_taken: dict[date, int] = {}
-    for start, prio in rows:
-        taken[start] = taken.get(start, 0) + 1
-        if prio:
-            day = start.astimezone(tz).date()
-            priority_taken[day] = priority_taken.get(day, 0) + 1
-    return compute_free_slots(calendar, schedule, rules, now, tz, taken=taken, priority_taken=priority_taken,
-                              closures=[(a, b) for a, b in closed], priority=priority)
+    booked = [(start, bool(prio)) for start, prio in await db.rows(_TAKEN, window)]
+    closed = [(a, b) for a, b in await db.rows(_CLOSED, window)]
+    return Occupancy(booked, closed)
 
 
-async def book_slot(db: Database, *, department: str, slot: Slot, capacity: int, channel: str, user_id: str,
-                    chat_id: str, name: str | None, phone: str | None, topic: str | None, priority: str | None,
+async def book_slot(db: Database, *, department: str, start: datetime, end: datetime, capacity: int,
+                    channel: str, user_id: str, chat_id: str, name: str | None, phone: str | None,
+                    topic: str | None, priority: str | None,
                     now: datetime, jobs: Callable[[Visit], Sequence[JobSpec]] | None = None,
                     still_free: Callable[[Transaction], Awaitable[bool]] | None = None) -> Visit:
-    """Take the first free place of ``slot``; raises ``BookingRefused`` when none is left, the
+    """Take the first free place of the period ``[start, end)``; raises ``BookingRefused`` when none is left, the
     period was closed meanwhile, or the person already has a visit then. Safe under any number of
     simultaneous attempts: the unique index decides, a loser tries the next place. ``jobs`` gives
     the jobs of the new visit (its reminders), stored in the same transaction. ``still_free``
     checks, in the transaction and after every booking of the department made before it, that
     the client may still take this time (a day's priority reserve is not a place's business)."""
-    values = {"p_department": department, "p_topic": topic, "p_slot_start": slot.start, "p_slot_end": slot.end,
+    values = {"p_department": department, "p_topic": topic, "p_slot_start": start, "p_slot_end": end,
               "p_channel": channel, "p_user_id": user_id, "p_chat_id": chat_id, "p_name": name, "p_phone": phone,
               "p_priority": priority, "p_created_at": now}
     for _ in range(capacity + 3):
@@ -249,7 +232,7 @@ async def book_slot(db: Database, *, department: str, slot: Slot, capacity: int,
         except _Closed:
             raise BookingRefused("closed") from None
         except IntegrityError:
-            if await _has_visit_at(db, channel, user_id, slot.start):
+            if await _has_visit_at(db, channel, user_id, start):
                 raise BookingRefused("busy") from None
             # Somebody took this place a moment ago: look again.
     raise BookingRefused("taken")

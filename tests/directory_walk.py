@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.config import Node
+from handlers.domain.directory import Node
 
 
 def leaf_path(node: Node) -> list[Node]:

@@ -97,7 +97,7 @@ class TelegramHarness:
         self.bot = Bot(token=self.api.token, session=self.session, default=BOT_DEFAULTS)
         self.pace = pace
         self.now = 0.0  # the anti-flood clock, seconds
-        settings = app.services.settings
+        settings = app.settings
         self.channel = TelegramChannel(
             app, self.bot, flood=MemoryFloodGuard(settings.flood_rate, settings.flood_burst, clock=lambda: self.now),
             memory=memory if memory is not None else LocalChatMemory())

@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 
 from bot.app import App
-from bot.config import Topic, phone_display
+from handlers.domain.directory import Topic
+from handlers.domain.fields import phone_display
 from tests.conftest import ROOT, Dialogue
 from tests.directory_walk import leaf_path
 

@@ -31,7 +31,7 @@ async def wired(settings: Settings, clock: FakeClock) -> AsyncIterator[tuple[App
         async def no_sleep(seconds: float) -> None:
             return None
 
-        bot = create_bot(app.services.settings, sleep=no_sleep)
+        bot = create_bot(app.settings, sleep=no_sleep)
         channel = TelegramChannel(app, bot)
         app.add_channel(channel)
         tg.api.add_group(STAFF_CHAT, "Отдел кадров")

@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.config import Directory, load_directory
+from handlers.domain.directory import Directory
+from handlers.domain.loading import load_directory
 from handlers.understanding import Understanding
 from handlers.urgency import detect, mentioned_dates
 

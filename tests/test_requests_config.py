@@ -6,7 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.config import ConfigError, load_directory, with_staff_overrides
+from bot.overrides import with_staff_overrides
+from handlers.domain.fields import ConfigError
+from handlers.domain.loading import load_directory
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -98,8 +98,8 @@ async def test_answer_is_copied_by_email(mail_app: App, smtp_server: tuple[Inbox
 
 async def test_failing_mail_server_is_retried_then_staff_are_told(tg: RecordingChannel, runner: JobRunner,
                                                                   staff_app: App, clock: FakeClock) -> None:
-    staff_app.services.settings.smtp_host = "127.0.0.1"
-    staff_app.services.settings.smtp_port = _free_port()  # nobody listens there
+    staff_app.settings.smtp_host = "127.0.0.1"
+    staff_app.settings.smtp_port = _free_port()  # nobody listens there
     await write_request(tg, CLIENT, extra="Копию на эл. почту", email="p@example.ru")
     await tg.send(STAFF, "/answer 1 Справка готова.", chat_id=STAFF_CHAT)
     assert await runner.run_due() == 2

@@ -14,7 +14,8 @@ import yaml
 from alembic import command
 from sqlalchemy import inspect
 
-from bot.config import ConfigError, load_surveys
+from handlers.domain.fields import ConfigError
+from handlers.domain.loading import load_surveys
 from storage.db import Database, alembic_config
 from tests.conftest import ROOT
 

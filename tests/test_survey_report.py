@@ -18,8 +18,17 @@ from PIL import Image
 from bot.app import App
 from bot.channels.console import ConsoleChannel
 from bot.cli import main as cli_main
-from bot.config import Survey, load_surveys
-from bot.survey_report import build_report, parse_day, render_charts, report_text, short_text, to_csv, to_xlsx
+from handlers.domain.loading import load_surveys
+from handlers.domain.survey import Survey
+from handlers.domain.survey_report import (
+    build_report,
+    parse_day,
+    render_charts,
+    report_text,
+    short_text,
+    to_csv,
+    to_xlsx,
+)
 from storage.db import Database
 from storage.survey import StoredResponse, responses_between, save_response
 from tests.conftest import ROOT, Dialogue

@@ -13,9 +13,9 @@ from aiohttp import ClientSession
 
 from bot.app import App
 from bot.channels.telegram import TelegramChannel, create_bot, run_telegram
-from bot.config import phone_display
 from bot.settings import Settings
 from handlers import texts
+from handlers.domain.fields import phone_display
 from handlers.models import Address, Outgoing, Reply
 from storage.clients import get_client, touch_client
 from tests.conftest import FakeClock
@@ -52,7 +52,7 @@ class Running:
         self.sleeps.append(seconds)
 
     async def __aenter__(self) -> Running:
-        bot = create_bot(self.app.services.settings, sleep=self._sleep)
+        bot = create_bot(self.app.settings, sleep=self._sleep)
         self.bot = bot
         self.task = asyncio.create_task(run_telegram(self.app, self.stop, bot=bot))
         return self
@@ -142,7 +142,7 @@ async def test_retries_over_http_deliver_once(settings: Settings, tg: FakeTelegr
     async def record(seconds: float) -> None:
         sleeps.append(seconds)
 
-    bot = create_bot(app.services.settings, sleep=record)
+    bot = create_bot(app.settings, sleep=record)
     channel = TelegramChannel(app, bot)
     tg.api.private_chat(ANNA)
     to_anna = Outgoing(Address("telegram", str(ANNA)), Reply("Ваша заявка №5 рассмотрена"))

@@ -7,8 +7,9 @@ from __future__ import annotations
 from aiogram.methods import EditMessageText, SendVenue
 
 from bot.app import App
-from bot.config import Topic, phone_display
 from handlers import texts
+from handlers.domain.directory import Topic
+from handlers.domain.fields import phone_display
 from storage.clients import get_client, touch_client
 from storage.conversations import load_state, save_state
 from tests.directory_walk import leaf_path

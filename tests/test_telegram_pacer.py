@@ -68,7 +68,7 @@ async def test_scheduler_messages_are_paced_answers_are_not(settings: Settings, 
         async def record(seconds: float) -> None:
             pauses.append(seconds)
 
-        bot = create_bot(app.services.settings, sleep=record)
+        bot = create_bot(app.settings, sleep=record)
         channel = TelegramChannel(app, bot)
         app.add_channel(channel)
         try:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.config import load_directory
+from handlers.domain.loading import load_directory
 from handlers.understanding import Understanding
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from bot.config import ConfigError, load_directory
+from handlers.domain.fields import ConfigError
+from handlers.domain.loading import load_directory
 from tests.conftest import ROOT
 
 

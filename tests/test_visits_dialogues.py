@@ -13,7 +13,7 @@ from icalendar import Calendar
 from bot.app import App
 from bot.channels.console import ConsoleChannel
 from bot.settings import Settings
-from bot.slots import Slot
+from handlers.domain.slots import Slot
 from handlers.visits import parse_day, parse_time
 from storage.visits import book_slot, bookings_of
 from tests.conftest import Dialogue
@@ -195,7 +195,8 @@ async def _fill_thursday(app: App, taken: int) -> None:
     starts += [msk(2026, 3, 19, 13) + timedelta(minutes=30 * i) for i in range(10)]
     for i, start in enumerate(starts[:taken]):
         slot = Slot(start.astimezone(UTC), (start + HALF_HOUR).astimezone(UTC))
-        await book_slot(s.db, department="awards", slot=slot, capacity=1, channel="console", user_id=f"u{i}",
+        await book_slot(s.db, department="awards", start=slot.start, end=slot.end,
+                        capacity=1, channel="console", user_id=f"u{i}",
                         chat_id=f"u{i}", name="X", phone=None, topic=None, priority=None, now=s.clock())
 
 

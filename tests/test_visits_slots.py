@@ -9,9 +9,10 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.config import VisitSettings, load_calendar, load_directory
-from bot.slots import Slot, by_day, day_slots, free_slots, half_of, reserve_places
-from bot.worktime import WorkCalendar
+from handlers.domain.calendar import WorkCalendar
+from handlers.domain.directory import VisitSettings
+from handlers.domain.loading import load_calendar, load_directory
+from handlers.domain.slots import Slot, by_day, day_slots, free_slots, half_of, reserve_places
 from tests.conftest import ROOT
 
 MSK = ZoneInfo("Europe/Moscow")

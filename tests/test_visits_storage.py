@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
-from bot.slots import Slot
+from handlers.domain.slots import Slot
 from storage.db import Database
 from storage.jobs import JobRow, JobSpec
 from storage.visits import (
@@ -32,7 +32,8 @@ SLOT = Slot(datetime(2026, 3, 18, 7, 0, tzinfo=UTC), datetime(2026, 3, 18, 7, 30
 
 
 async def _book(db: Database, user: str, *, slot: Slot = SLOT, capacity: int = 1, dep: str = "personnel") -> Visit:
-    return await book_slot(db, department=dep, slot=slot, capacity=capacity, channel="console", user_id=user,
+    return await book_slot(db, department=dep, start=slot.start, end=slot.end,
+                           capacity=capacity, channel="console", user_id=user,
                            chat_id=user, name="Иван", phone="+79111234567", topic=None, priority=None, now=NOW)
 
 
@@ -145,12 +146,14 @@ async def test_the_jobs_of_a_visit_are_stored_with_it_or_not_at_all(db: Database
                         f"visit:{visit.id}:24"),
                 JobSpec("visit_followup", visit.end, {"visit": visit.id}, f"visit:{visit.id}:after")]
 
-    visit = await book_slot(db, department="personnel", slot=SLOT, capacity=1, channel="console", user_id="a",
+    visit = await book_slot(db, department="personnel", start=SLOT.start, end=SLOT.end,
+                            capacity=1, channel="console", user_id="a",
                             chat_id="a", name=None, phone=None, topic=None, priority=None, now=NOW, jobs=jobs)
     await close_time(db, "personnel", SLOT.end, SLOT.end + timedelta(hours=1), reason=None, by="staff", now=NOW)
     later = Slot(SLOT.end, SLOT.end + timedelta(minutes=30))
     with pytest.raises(BookingRefused):  # a closed period: the booking and its jobs are undone
-        await book_slot(db, department="personnel", slot=later, capacity=1, channel="console", user_id="b",
+        await book_slot(db, department="personnel", start=later.start, end=later.end,
+                        capacity=1, channel="console", user_id="b",
                         chat_id="b", name=None, phone=None, topic=None, priority=None, now=NOW, jobs=jobs)
     async with db.session() as s:
         keys = sorted((await s.execute(select(JobRow.key))).scalars())

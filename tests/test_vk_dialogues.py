@@ -171,7 +171,7 @@ async def test_failed_3_mid_dialogue_loses_only_the_pending_message(
 
 async def test_a_person_flooding_is_warned_once_and_others_are_served(vk_bot: VkBot, fake_vk: FakeVk,
                                                                      app: App) -> None:
-    burst = app.services.settings.flood_burst
+    burst = app.settings.flood_burst
     pushed = [fake_vk.push_message(610, "меню") for _ in range(burst + 4)]
     other = fake_vk.push_message(611, "меню")
     for event in [*pushed, other]:

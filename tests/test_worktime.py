@@ -8,8 +8,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.config import load_calendar, load_directory
-from bot.worktime import WorkCalendar, describe_schedule, line_status
+from handlers.domain.calendar import WorkCalendar, describe_schedule, line_status
+from handlers.domain.loading import load_calendar, load_directory
 
 ROOT = Path(__file__).resolve().parent.parent
 MSK = ZoneInfo("Europe/Moscow")

@@ -62,7 +62,7 @@ class ConsoleChannel:
         self.stdin = stdin or sys.stdin
         self.stdout = stdout or sys.stdout
         self.user_id = user_id
-        self.files_dir = files_dir if files_dir is not None else app.services.settings.data_dir / "console-files"
+        self.files_dir = files_dir if files_dir is not None else app.settings.data_dir / "console-files"
         self.interactive = bool(getattr(self.stdin, "isatty", lambda: False)())
 
     def _print(self, text: str) -> None:

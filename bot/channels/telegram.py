@@ -59,7 +59,7 @@ def webhook_url(settings: Settings) -> str:
 
 
 async def _run_polling(channel: TelegramChannel, stop: asyncio.Event) -> None:
-    settings = channel.services.settings
+    settings = channel.app.settings
     bot, dp = channel.bot, channel.dispatcher
     await bot.delete_webhook(drop_pending_updates=False)  # getUpdates is refused while a webhook is set
     polling = asyncio.create_task(dp.start_polling(
@@ -83,7 +83,7 @@ async def _run_polling(channel: TelegramChannel, stop: asyncio.Event) -> None:
 async def _run_webhook(channel: TelegramChannel, stop: asyncio.Event) -> None:
     from aiogram.webhook.aiohttp_server import SimpleRequestHandler
 
-    settings = channel.services.settings
+    settings = channel.app.settings
     secret = webhook_secret(settings)
     web_app = web.Application()
     SimpleRequestHandler(dispatcher=channel.dispatcher, bot=channel.bot, secret_token=secret,
@@ -114,7 +114,7 @@ async def _run_webhook(channel: TelegramChannel, stop: asyncio.Event) -> None:
 
 async def run_telegram(app: App, stop: asyncio.Event, *, bot: Bot | None = None) -> None:
     """The Telegram channel until ``stop`` is set (``consult-bot run``); ``bot`` is for tests."""
-    settings = app.services.settings
+    settings = app.settings
     if settings.telegram_mode == "webhook" and not settings.telegram_webhook_url:
         log.error("TELEGRAM_MODE=webhook needs TELEGRAM_WEBHOOK_URL (the public https address of this server); "
                   "the Telegram channel is not started")

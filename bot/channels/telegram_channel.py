@@ -147,7 +147,7 @@ class TelegramChannel:
         self.app = app
         self.services = app.services
         self.bot = bot
-        settings = self.services.settings
+        settings = app.settings
         self.flood = flood if flood is not None else flood_guard(settings.flood_rate, settings.flood_burst,
                                                                  settings.redis_url)
         self.memory = memory if memory is not None else chat_memory(settings.redis_url)
@@ -472,7 +472,7 @@ class TelegramChannel:
             (staff if cmd.staff else public).append(BotCommand(command=name, description=cmd.description[:256] or name))
         scopes: list[tuple[list[BotCommand], Any]] = [(public, BotCommandScopeDefault())]
         staff_chats = {chat for channel, chat in self.services.staff_chats if channel == CHANNEL}
-        staff_chats |= {who.split(":", 1)[1] for who in self.services.settings.admin_ids
+        staff_chats |= {who.split(":", 1)[1] for who in self.app.settings.admin_ids
                         if who.startswith(CHANNEL + ":")}
         if staff:
             scopes += [(public + staff, BotCommandScopeChat(chat_id=chat_ref(chat))) for chat in sorted(staff_chats)]

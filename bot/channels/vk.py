@@ -91,7 +91,7 @@ class VkChannel:
         self.config = config
         self.session_factory = session_factory
         self.caller = VkCaller(config, session_factory)
-        settings = app.services.settings
+        settings = app.settings
         # one person writing too fast must not use up the API budget every other person shares
         self.flood = flood if flood is not None else flood_guard(settings.flood_rate, settings.flood_burst,
                                                                  settings.redis_url)
@@ -363,7 +363,7 @@ class VkChannel:
 async def run_vk(app: App, stop: asyncio.Event, *, config: VkConfig | None = None,
                  session_factory: SessionFactory = requests.Session) -> None:
     """``consult-bot run``: the VK channel until ``stop``; raises so the supervisor restarts it."""
-    channel = VkChannel(app, config or VkConfig.from_settings(app.services.settings), session_factory)
+    channel = VkChannel(app, config or VkConfig.from_settings(app.settings), session_factory)
     await channel.run(stop)
 
 

@@ -15,7 +15,16 @@ from zoneinfo import ZoneInfo
 
 import holidays
 
-from bot.config import WEEKDAYS, CalendarFile, Schedule, TimeRange
+from handlers.domain.fields import WEEKDAYS, Schedule, Strict, TimeRange
+
+
+class CalendarFile(Strict):
+    """Production-calendar facts the ``holidays`` package does not know."""
+
+    years: list[int]
+    shortened: list[date] = []
+    working_days: list[date] = []
+    closed: list[date] = []
 
 WEEKDAY_NAMES_ACC = ("в понедельник", "во вторник", "в среду", "в четверг", "в пятницу", "в субботу",
                      "в воскресенье")
@@ -32,7 +41,7 @@ class WorkCalendar:
         self._shortened = frozenset(calendar.shortened)
         self._working = frozenset(calendar.working_days)
         self._closed = frozenset(calendar.closed)
-        self.memo: dict[tuple[object, ...], Any] = {}  # derived per-day results (bot.slots.day_slots)
+        self.memo: dict[tuple[object, ...], Any] = {}  # derived per-day results (handlers.domain.slots.day_slots)
 
     def covers(self, year: int) -> bool:
         return year in self._file.years

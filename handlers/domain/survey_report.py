@@ -15,14 +15,11 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from bot.config import Question, Survey
 from handlers import texts
+from handlers.domain.survey import Question, Survey
 from storage.survey import StoredResponse
-
-if TYPE_CHECKING:
-    from bot.settings import Settings
 
 _ISO = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
 _RU = re.compile(r"^(\d{1,2})\.(\d{1,2})\.(\d{4})$")
@@ -369,24 +366,6 @@ def to_csv(report: Report) -> bytes:
 
 
 # --------------------------------------------------------------------------- command line
-
-
-async def load_report(settings: Settings, date_from: date, date_to: date, survey_id: str | None = None) -> Report:
-    """``consult-bot survey-report``: the report of a period straight from the database."""
-    from bot.config import load_surveys
-    from storage.db import Database
-    from storage.survey import responses_between
-
-    survey = load_surveys(settings.survey_file).find(survey_id)
-    if survey is None:
-        raise LookupError(survey_id)
-    db = Database(settings.database_url)
-    try:
-        await db.migrate()  # a fresh database: an empty report rather than an error
-        responses = await responses_between(db, survey.id, date_from, date_to)
-    finally:
-        await db.close()
-    return build_report(survey, responses, date_from, date_to)
 
 
 def write_files(report: Report, out: Path, *, csv_path: Path | None = None,

@@ -13,8 +13,9 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Literal
 from zoneinfo import ZoneInfo
 
-from bot.config import Schedule, VisitSettings
-from bot.worktime import WorkCalendar
+from handlers.domain.calendar import WorkCalendar
+from handlers.domain.directory import VisitSettings
+from handlers.domain.fields import Schedule
 
 Half = Literal["am", "pm"]
 

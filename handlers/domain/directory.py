@@ -1,0 +1,248 @@
+"""The model of directory.yaml: topics, departments, contacts, hours, the visit place, needs,
+questions that are not ours, booking rules. Everything the bot tells citizens about who answers
+what comes from here (built from the order of 18.12.2025 No. 01-02/10)."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from pydantic import Field, field_validator, model_validator
+
+from handlers.domain.fields import Hours, Ident, Strict, _email, _phone
+
+
+class VisitSettings(Strict):
+    """How a department receives visitors: slot length, visitors one slot takes (staff on duty),
+    how far ahead and how late one may book, and the share of a day's places kept for clients with
+    a right to priority reception until ``priority_release_hours`` before the day opens."""
+
+    enabled: bool = True
+    slot_minutes: int = Field(default=30, ge=10, le=240)
+    per_slot: int = Field(default=1, ge=1, le=20)
+    horizon_days: int = Field(default=14, ge=1, le=90)
+    min_notice_hours: float = Field(default=2, ge=0, le=168)
+    priority_share: float = Field(default=0.2, ge=0, le=1)
+    priority_release_hours: float = Field(default=24, ge=0, le=24 * 30)
+    verify: bool = False
+
+
+class Department(Strict):
+    id: Ident
+    name: str = Field(min_length=3)
+    staff_chat: str | None = None
+    staff_thread: int | None = None
+    visits: VisitSettings = VisitSettings()
+    # Heads of the department ("telegram:123"): they set shortened and extended answer deadlines.
+    heads: list[str] = []
+
+    @field_validator("staff_chat", mode="before")
+    @classmethod
+    def _chat(cls, value: Any) -> Any:
+        if value is not None and not re.fullmatch(r"-?\d{1,20}", str(value).strip()):
+            raise ValueError(f"id чата {value!r}: ожидается число, например -1001234567890")
+        return None if value is None else str(value).strip()
+
+    @field_validator("heads")
+    @classmethod
+    def _heads(cls, value: list[str]) -> list[str]:
+        for item in value:
+            if not re.fullmatch(r"[a-z]+:[\w-]{1,64}", item):
+                raise ValueError(f"руководитель {item!r}: ожидается канал:id, например telegram:123456")
+        return value
+
+
+class Place(Strict):
+    address: str
+    how_to_get: str
+    what_to_bring: str = ""
+    latitude: float = Field(ge=-90, le=90)
+    longitude: float = Field(ge=-180, le=180)
+    verify: bool = False
+
+
+class Node(Strict):
+    """A clarifying question (with ``children``) or an answer leaf (with ``answer``)."""
+
+    id: Ident
+    label: str = Field(min_length=1, max_length=60)
+    question: str | None = None
+    answer: str | None = None
+    need: Ident | None = None
+    keywords: list[str] = []
+    children: list[Node] = []
+    verify: bool = False
+
+    @model_validator(mode="after")
+    def _shape(self) -> Node:
+        if self.children and not self.question:
+            raise ValueError("узлу с вариантами (children) нужен уточняющий вопрос (question)")
+        if not self.children and not self.answer:
+            raise ValueError("конечному узлу нужен ответ (answer)")
+        ids = [c.id for c in self.children]
+        dup = {i for i in ids if ids.count(i) > 1}
+        if dup:
+            raise ValueError(f"повторяющиеся id вариантов: {', '.join(sorted(dup))}")
+        return self
+
+    def find(self, node_id: str) -> Node | None:
+        if self.id == node_id:
+            return self
+        for child in self.children:
+            found = child.find(node_id)
+            if found:
+                return found
+        return None
+
+    def walk(self) -> list[Node]:
+        out = [self]
+        for child in self.children:
+            out.extend(child.walk())
+        return out
+
+
+class Topic(Strict):
+    id: Ident
+    row: int = Field(ge=1, description="номер строки в таблицах разделов 4 и 5 порядка")
+    title: str = Field(min_length=5, description="формулировка вопроса из порядка, дословно")
+    short: str = Field(min_length=3, max_length=40)
+    department: Ident
+    phones: list[str] = Field(min_length=1)
+    emails: list[str] = Field(min_length=1)
+    keywords: list[str] = Field(min_length=1)
+    needs: list[Ident] = []
+    root: Node
+
+    @field_validator("phones", mode="before")
+    @classmethod
+    def _phones(cls, value: Any) -> Any:
+        if not isinstance(value, list):
+            raise ValueError("ожидается список телефонов")
+        return [_phone(v) for v in value]
+
+    @field_validator("emails", mode="before")
+    @classmethod
+    def _emails(cls, value: Any) -> Any:
+        if not isinstance(value, list):
+            raise ValueError("ожидается список адресов")
+        return [_email(v) for v in value]
+
+
+class Need(Strict):
+    """A typical client need (the order's section 3), used to classify written requests."""
+
+    id: Ident
+    label: str
+    keywords: list[str] = []
+
+
+class Contact(Strict):
+    name: str
+    phones: list[str] = []
+    emails: list[str] = []
+    url: str | None = None
+    address: str | None = None
+    verify: bool = False
+
+
+class OutOfScope(Strict):
+    id: Ident
+    title: str
+    keywords: list[str] = Field(min_length=1)
+    answer: str
+    contacts: list[Contact] = []
+    verify: bool = False
+
+
+class Organization(Strict):
+    name: str
+    units: list[str]
+    general_contacts: list[Contact] = []
+
+
+class PriorityCategory(Strict):
+    """A category of citizens entitled to personal reception in priority order (part 7 of art. 13
+    of Federal Law 59-FZ; point 4.4 of the order)."""
+
+    id: Ident
+    label: str = Field(min_length=3, max_length=60)
+    basis: str = ""
+    verify: bool = False
+
+
+class Booking(Strict):
+    """Booking rules common to all departments: reminders before a visit (hours), how many future
+    visits one client may hold, and the priority categories."""
+
+    reminders_hours: list[float] = Field(default=[24, 2], max_length=5)
+    max_active_per_client: int = Field(default=3, ge=1, le=20)
+    priority_categories: list[PriorityCategory] = []
+
+    @field_validator("reminders_hours")
+    @classmethod
+    def _reminders(cls, value: list[float]) -> list[float]:
+        for h in value:
+            if not 0 < h <= 24 * 14:
+                raise ValueError(f"напоминание за {h} ч: допустимо от 0 до 336 часов")
+        if len(set(value)) != len(value):
+            raise ValueError("повторяющиеся напоминания")
+        return sorted(value, reverse=True)
+
+    @field_validator("priority_categories")
+    @classmethod
+    def _unique(cls, value: list[PriorityCategory]) -> list[PriorityCategory]:
+        ids = [c.id for c in value]
+        dup = sorted({i for i in ids if ids.count(i) > 1})
+        if dup:
+            raise ValueError(f"повторяющиеся id категорий: {', '.join(dup)}")
+        return value
+
+    def category(self, category_id: str | None) -> PriorityCategory | None:
+        return next((c for c in self.priority_categories if c.id == category_id), None)
+
+
+class Directory(Strict):
+    organization: Organization
+    hours: Hours
+    visit_place: Place
+    departments: list[Department] = Field(min_length=1)
+    topics: list[Topic] = Field(min_length=1)
+    needs: list[Need] = []
+    out_of_scope: list[OutOfScope] = []
+    booking: Booking = Booking()
+
+    @model_validator(mode="after")
+    def _references(self) -> Directory:
+        problems: list[str] = []
+        for label, items in (("departments", self.departments), ("topics", self.topics),
+                             ("needs", self.needs), ("out_of_scope", self.out_of_scope)):
+            ids = [i.id for i in items]
+            for dup in sorted({i for i in ids if ids.count(i) > 1}):
+                problems.append(f"{label}: повторяющийся id {dup!r}")
+        dep_ids = {d.id for d in self.departments}
+        need_ids = {n.id for n in self.needs}
+        for t in self.topics:
+            if t.department not in dep_ids:
+                problems.append(f"topics.{t.id}.department: нет отдела с id {t.department!r}")
+            for n in t.needs:
+                if n not in need_ids:
+                    problems.append(f"topics.{t.id}.needs: нет типовой потребности {n!r}")
+            for node in t.root.walk():
+                if node.need and node.need not in need_ids:
+                    problems.append(f"topics.{t.id}: узел {node.id!r} ссылается на неизвестную потребность "
+                                    f"{node.need!r}")
+        if problems:
+            raise ValueError("; ".join(problems))
+        return self
+
+    def topic(self, topic_id: str) -> Topic | None:
+        return next((t for t in self.topics if t.id == topic_id), None)
+
+    def department(self, dep_id: str) -> Department:
+        return next(d for d in self.departments if d.id == dep_id)
+
+    def need(self, need_id: str) -> Need | None:
+        return next((n for n in self.needs if n.id == need_id), None)
+
+    def out_of_scope_item(self, item_id: str) -> OutOfScope | None:
+        return next((o for o in self.out_of_scope if o.id == item_id), None)
