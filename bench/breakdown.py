@@ -102,7 +102,6 @@ class Breakdown:
             setattr(Database, name, wrapped)
             self._undo.append(lambda: setattr(Database, name, original))
 
-        timed_context("session")
         timed_context("transaction")
         original_rows = Database.rows
 

@@ -14,7 +14,7 @@ from contextlib import asynccontextmanager
 from datetime import timedelta
 from pathlib import Path
 
-from sqlalchemy import insert
+from sqlalchemy import insert, text
 from sqlalchemy.engine import make_url
 
 from bench.bot import NOW
@@ -57,7 +57,7 @@ async def temp_database(kind: str) -> AsyncIterator[str]:
     """A migrated empty database, removed afterwards: ``kind`` is ``sqlite`` or ``postgresql``."""
     if kind == "sqlite":
         folder = Path(tempfile.mkdtemp(prefix="consult-bench-"))
-        url = f"sqlite+aiosqlite:///{folder / 'bench.db'}"
+        url = f"sqlite:///{folder / 'bench.db'}"
         try:
             await _migrate(url)
             yield url
@@ -108,13 +108,10 @@ async def prefill(url: str, count: int, *, seed: int = 1) -> None:
     db = Database(url)
     try:
         for clients, conversations in _rows(count, seed):
-            async with db.engine.begin() as conn:
-                await conn.execute(insert(ClientRow.__table__), clients)
-                await conn.execute(insert(ConversationRow.__table__), conversations)
-        if not db.is_sqlite:
-            async with db.engine.connect() as conn:
-                await conn.exec_driver_sql("ANALYZE clients")
-                await conn.exec_driver_sql("ANALYZE conversations")
-                await conn.commit()
+            async with db.transaction() as tx:
+                await tx.rows(insert(ClientRow.__table__), clients)  # type: ignore[arg-type]
+                await tx.rows(insert(ConversationRow.__table__), conversations)  # type: ignore[arg-type]
+        await db.rows(text("ANALYZE clients"))
+        await db.rows(text("ANALYZE conversations"))
     finally:
         await db.close()

@@ -24,7 +24,7 @@ class Settings(BaseSettings):
     calendar_file: Path = Path("calendar.yaml")
 
     # --- storage
-    database_url: str = "sqlite+aiosqlite:///./data/consult-bot.db"
+    database_url: str = "sqlite:///./data/consult-bot.db"
     redis_url: str | None = None
     data_dir: Path = Path("data")
 

@@ -23,7 +23,7 @@ from handlers.matching import clean, is_greeting, match_label, nav_command, pars
 from handlers.models import Address, Attachment, Button, Contact, Document, Event, Outgoing, Reply, Venue
 from handlers.services import Services
 from storage.conversations import State, StateConflict, load_state, save_state
-from storage.locks import person_lock
+from storage.locks import lock_id, person_lock
 
 log = logging.getLogger(__name__)
 
@@ -248,7 +248,8 @@ class Engine:
             async with person_lock(self.services.db, event.key):
                 for attempt in range(3):
                     try:
-                        ctx = await self._process(event)
+                        async with self.services.db.unit(lock=lock_id(event.key)):
+                            ctx = await self._process(event)
                         break
                     except StateConflict:
                         log.warning("state of %s:%s changed concurrently, retrying (%d)", *event.key, attempt + 1)

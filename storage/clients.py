@@ -6,10 +6,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, func, insert, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import bindparam, func, select, update
 
-from storage.db import Database
+from storage.db import Database, upsert
 from storage.tables import ClientRow
 
 
@@ -35,12 +34,12 @@ def _client(row: Any) -> Client:  # a ClientRow or a row of its columns
 _C = ClientRow.__table__
 _KEY = (_C.c.channel == bindparam("p_channel")) & (_C.c.user_id == bindparam("p_user_id"))
 _GET = select(*_C.c).where(_KEY)
-_TOUCH = (update(_C).where(_KEY)
-          .values(last_seen_at=bindparam("p_now"), chat_id=bindparam("p_chat_id"), unreachable=False)
-          .returning(*_C.c))
-_ADD = insert(_C).values(channel=bindparam("p_channel"), user_id=bindparam("p_user_id"),
-                         chat_id=bindparam("p_chat_id"), created_at=bindparam("p_now"),
-                         last_seen_at=bindparam("p_now"), unreachable=False).returning(*_C.c)
+# Found and refreshed, or added: one statement (his first two messages at once are no error).
+_TOUCH = upsert(_C, {"channel": bindparam("p_channel"), "user_id": bindparam("p_user_id"),
+                     "chat_id": bindparam("p_chat_id"), "created_at": bindparam("p_now"),
+                     "last_seen_at": bindparam("p_now"), "unreachable": False},
+                key=(_C.c.channel, _C.c.user_id), update=("last_seen_at", "chat_id", "unreachable"),
+                returning=tuple(_C.c))
 # Only the fields given change: a None keeps what is stored.
 _CONTACT = update(_C).where(_C.c.id == bindparam("p_id")).values(
     {name: func.coalesce(bindparam(f"p_{name}", type_=_C.c[name].type), _C.c[name])
@@ -50,15 +49,7 @@ _CONTACT = update(_C).where(_C.c.id == bindparam("p_id")).values(
 async def touch_client(db: Database, channel: str, user_id: str, chat_id: str, now: datetime) -> Client:
     """Find or create the client; a message from him proves he is reachable again."""
     values = {"p_channel": channel, "p_user_id": user_id, "p_chat_id": chat_id, "p_now": now}
-    for _ in range(2):
-        rows = await db.rows(_TOUCH, values)
-        if rows:
-            return _client(rows[0])
-        try:
-            return _client((await db.rows(_ADD, values))[0])
-        except IntegrityError:  # his first two messages at once: the other one added him
-            continue
-    raise RuntimeError(f"client {channel}:{user_id} can be neither found nor added")
+    return _client((await db.rows(_TOUCH, values))[0])
 
 
 async def get_client(db: Database, channel: str, user_id: str) -> Client | None:
@@ -74,13 +65,10 @@ async def save_contact(db: Database, client_id: int, *, name: str | None = None,
 
 
 async def mark_unreachable(db: Database, channel: str, user_id: str) -> None:
-    async with db.session() as s:
-        await s.execute(update(ClientRow).where(ClientRow.channel == channel, ClientRow.user_id == user_id)
-                        .values(unreachable=True))
+    await db.rows(update(_C).where(_C.c.channel == channel, _C.c.user_id == user_id).values(unreachable=True))
 
 
 async def erase_personal_data(db: Database, client_id: int) -> None:
     """Forget name, phone, e-mail and consent of a client (the row stays for foreign keys)."""
-    async with db.session() as s:
-        await s.execute(update(ClientRow).where(ClientRow.id == client_id)
-                        .values(name=None, phone=None, email=None, consent_at=None, note=None))
+    await db.rows(update(_C).where(_C.c.id == client_id)
+                  .values(name=None, phone=None, email=None, consent_at=None, note=None))

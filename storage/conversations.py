@@ -7,10 +7,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, delete, insert, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import bindparam, delete, func, select, update
 
-from storage.db import Database
+from storage.db import Database, insert_new
 from storage.tables import ConversationRow
 
 
@@ -34,7 +33,9 @@ _T = ConversationRow.__table__
 _KEY = (_T.c.channel == bindparam("k_channel")) & (_T.c.user_id == bindparam("k_user"))
 _LOAD = select(_T.c.step, _T.c.params, _T.c.data, _T.c.stack, _T.c.version).where(_KEY)
 _VALUES = {name: bindparam(f"v_{name}") for name in ("chat_id", "step", "params", "data", "stack", "updated_at")}
-_INSERT = insert(_T).values(channel=bindparam("k_channel"), user_id=bindparam("k_user"), version=1, **_VALUES)
+# A first message of a person: no row comes back if somebody saved one meanwhile.
+_INSERT = insert_new(_T, {"channel": bindparam("k_channel"), "user_id": bindparam("k_user"), "version": 1, **_VALUES},
+                     key=(_T.c.channel, _T.c.user_id), returning=(_T.c.version,))
 # The new version comes back only if the row still had the version we loaded: a single statement
 # both checks and writes, atomic even in autocommit.
 _UPDATE = (update(_T).where(_KEY, _T.c.version == bindparam("k_version"))
@@ -58,24 +59,15 @@ async def save_state(db: Database, channel: str, user_id: str, chat_id: str, sta
     values = {"k_channel": channel, "k_user": user_id, "k_version": state.version, "v_chat_id": chat_id,
               "v_step": state.step, "v_params": state.params, "v_data": state.data, "v_stack": state.stack,
               "v_updated_at": now}
-    new = state.version == 0
-    try:
-        written = bool(await db.rows(_INSERT if new else _UPDATE, values)) or new
-    except IntegrityError as exc:  # a concurrent first message of the same person
-        raise StateConflict(str(exc)) from exc
+    written = bool(await db.rows(_INSERT if state.version == 0 else _UPDATE, values))
     if not written:
         raise StateConflict(f"{channel}:{user_id} changed since version {state.version}")
     state.version += 1
 
 
 async def forget_state(db: Database, channel: str, user_id: str) -> None:
-    async with db.session() as s:
-        await s.execute(delete(ConversationRow).where(ConversationRow.channel == channel,
-                                                      ConversationRow.user_id == user_id))
+    await db.rows(delete(_T).where(_T.c.channel == channel, _T.c.user_id == user_id))
 
 
 async def count_conversations(db: Database) -> int:
-    from sqlalchemy import func
-
-    async with db.session() as s:
-        return int((await s.execute(select(func.count()).select_from(ConversationRow))).scalar_one())
+    return int((await db.rows(select(func.count().label("n")).select_from(_T)))[0].n)

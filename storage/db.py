@@ -1,29 +1,77 @@
-"""The database: engine, sessions and migrations, for SQLite (default) and PostgreSQL."""
+"""The database: one statement path (SQLAlchemy Core on a connection) for SQLite and PostgreSQL.
+
+Everything the bot stores goes through three calls:
+
+- ``async with db.unit(lock=key) as u`` — the unit of work of one event (or one job): a single
+  transaction that holds the person's lock; every statement run while it is open, in the same
+  task, joins it (``db.rows``, ``db.transaction``, ``u.rows``). It commits when the block ends and
+  rolls back on an exception, so the domain change, the conversation state and the outbox rows
+  of an event are all there after a crash, or none of them.
+- ``await db.rows(statement, params)`` — one statement: in a unit, on the unit's connection;
+  outside one, a transaction of its own. Rows have attributes named after the columns.
+- ``async with db.transaction() as tx`` — several statements together: in a unit a SAVEPOINT
+  (an expected failure inside, such as a place taken a moment ago, is rolled back alone and the
+  event goes on); outside one, a transaction of its own.
+
+SQLite runs in this process, on SQLAlchemy's own pysqlite connections, called directly from the
+event loop: a statement of a conversation step costs 20–50 µs there, where a hop to aiosqlite's
+thread and back cost 60–80 µs for each of the four cursor calls SQLAlchemy's adapter makes
+(measured: 0.14 ms against 1.34 ms of CPU for the begin, read, write, commit of an event). What
+could block the loop is kept off it: a lock held by another process is waited for with
+``asyncio.sleep`` (the busy timeout of these connections is 0), WAL checkpoints run in a thread
+(``checkpoint``), and long reports may use ``offload``. Writers of this process take turns on an
+asyncio lock, so they never meet SQLite's busy handler.
+
+PostgreSQL runs on asyncpg through SQLAlchemy's asyncio extension; a unit holds one pooled
+connection, and the person's lock is a transaction-level advisory lock released by the commit.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import logging
 import sqlite3
-from collections import namedtuple
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping, Sequence
+import time
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from contextvars import ContextVar
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
-import aiosqlite
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Column, ColumnElement, Table, event
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    ColumnElement,
+    Connection,
+    Table,
+    bindparam,
+    create_engine,
+    event,
+    select,
+    text,
+)
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.engine import Dialect, make_url
-from sqlalchemy.exc import DBAPIError
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.engine import URL, Engine, make_url
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 from sqlalchemy.sql import Executable
 
 log = logging.getLogger(__name__)
 MIGRATIONS = Path(__file__).parent / "migrations"
+T = TypeVar("T")
+
+# How long a writer waits for another process that holds SQLite's write lock before the person
+# gets the "try again in a minute" apology; nobody else in this process is blocked meanwhile
+# except other writers, who would have to wait for the same lock anyway.
+SQLITE_LOCK_WAIT = 3.0
+
+
+def sync_sqlite_url(url: str | URL) -> URL:
+    """``sqlite+aiosqlite:///x.db`` (the form of earlier versions) or ``sqlite:///x.db``: the
+    same file, opened with the standard library's driver."""
+    return make_url(url).set(drivername="sqlite+pysqlite")
 
 
 def alembic_config(url: str) -> Config:
@@ -32,228 +80,6 @@ def alembic_config(url: str) -> Config:
     cfg.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
     cfg.attributes["configure_logger"] = False
     return cfg
-
-
-class Database:
-    """One engine per process; ``session()`` gives a transaction that commits on success."""
-
-    def __init__(self, url: str, *, echo: bool = False, pool_size: int = 10) -> None:
-        self.url = url
-        parsed = make_url(url)
-        self.is_sqlite = parsed.get_backend_name() == "sqlite"
-        # PostgreSQL: events holding a person's advisory lock at once (see storage.locks.person_lock),
-        # each on a connection of ``event_engine``.
-        holders = max(1, 2 * pool_size // 3)
-        self.lock_holders = asyncio.Semaphore(holders)
-        kwargs: dict = {"echo": echo}
-        if self.is_sqlite:
-            if parsed.database and parsed.database != ":memory:":
-                Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-            kwargs["connect_args"] = {"timeout": 30}
-        else:
-            # Fail fast when the server is away (the client gets an apology instead of waiting), and
-            # check pooled connections before use so that the pool heals after an outage.
-            kwargs.update(pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True, pool_recycle=1800,
-                          pool_timeout=10, connect_args={"timeout": 10})
-        self.engine: AsyncEngine = create_async_engine(url, **kwargs)
-        # PostgreSQL: the connections of ``Database.rows`` and ``transaction`` and of the events
-        # (the person's advisory lock, the state, the flows' small statements), in autocommit
-        # from the start. Switching a pooled connection to autocommit and back for every event,
-        # and its pre-ping inside a transaction (BEGIN, ping, ROLLBACK), cost 0.3 ms of CPU and
-        # three round trips; here the pre-ping is one. The ORM sessions keep ``engine``.
-        self.event_engine: AsyncEngine | None = None
-        if self.is_sqlite:
-            event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
-        else:
-            self.event_engine = create_async_engine(url, **{**kwargs, "pool_size": holders},
-                                                    isolation_level="AUTOCOMMIT")
-        self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
-        self._direct: aiosqlite.Connection | None = None
-        self._direct_opening = asyncio.Lock()
-        self._direct_lock = asyncio.Lock()
-        self._statements: dict[int, tuple[Statement, Compiled]] = {}
-
-    @asynccontextmanager
-    async def session(self) -> AsyncIterator[AsyncSession]:
-        async with self.sessions.begin() as session:
-            yield session
-
-    async def migrate(self) -> None:
-        """Apply every Alembic migration (all heads) that has not been applied yet."""
-        def run() -> None:
-            command.upgrade(alembic_config(self.url), "heads")
-
-        await asyncio.to_thread(run)
-
-    async def _direct_connection(self) -> aiosqlite.Connection:
-        if self._direct is None:
-            async with self._direct_opening:
-                if self._direct is None:
-                    path = make_url(self.url).database or ":memory:"
-                    conn = await aiosqlite.connect(path, timeout=30, isolation_level=None)
-                    for pragma in SQLITE_PRAGMAS:
-                        await conn.execute(pragma)
-                    self._direct = conn
-        return self._direct
-
-    async def rows(self, statement: Statement, params: Mapping[str, Any] | None = None) -> list[Any]:
-        """Run one statement, built once with bound parameters (no ORM entities), as a transaction
-        of its own; its rows (if any) have attributes named after the columns.
-
-        For the small statements of every conversation step. Through an ORM session such a
-        statement costs about 1 ms of CPU, most of it hops to the driver's thread and back; on
-        SQLite it runs here, compiled once by SQLAlchemy, on one direct autocommit connection (a
-        single hop, about 0.05 ms), on PostgreSQL through asyncpg directly (``Direct``), within an
-        event on the connection holding the person's lock."""
-        if self.is_sqlite:
-            async with self._direct_lock:
-                return await self._run_direct(await self._direct_connection(), statement, params)
-        held = HELD.get()
-        if held is not None and held.db is self:
-            return await held.rows(statement, params)
-        async with self.direct() as direct:
-            return await direct.rows(statement, params)
-
-    @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[Transaction]:
-        """Several such statements as one transaction: committed together or not at all."""
-        if self.is_sqlite:
-            async with self._direct_lock:  # nobody else's statement may slip into it
-                conn = await self._direct_connection()
-                await _direct_sql(conn, "BEGIN IMMEDIATE")
-                try:
-                    yield Transaction(lambda st, p: self._run_direct(conn, st, p))
-                    await _direct_sql(conn, "COMMIT")
-                except BaseException:
-                    if conn.in_transaction:  # also when COMMIT itself failed: the connection is shared
-                        await conn.rollback()
-                    raise
-        elif (held := HELD.get()) is not None and held.db is self:
-            # Within an event, on the lock's own connection: no pooled connection with its
-            # pre-ping is needed.
-            async with held.transaction():
-                yield Transaction(held.rows)
-        else:
-            async with self.direct() as direct, direct.transaction():
-                yield Transaction(direct.rows)
-
-    @asynccontextmanager
-    async def direct(self) -> AsyncIterator[Direct]:
-        """PostgreSQL: a pooled autocommit connection of ``event_engine``, used through asyncpg."""
-        assert self.event_engine is not None, "PostgreSQL only"
-        async with self.event_engine.connect() as conn:
-            direct = Direct(self, await conn.get_raw_connection())
-            try:
-                yield direct
-            finally:
-                # The server went away, or the connection's state is unknown: the pool must not
-                # hand it out again (closing it also releases whatever it held).
-                if direct.broken or direct.discard:
-                    await conn.invalidate()
-
-    async def _run_direct(self, conn: aiosqlite.Connection, statement: Statement,
-                          params: Mapping[str, Any] | None) -> list[Any]:
-        compiled = self._compiled(statement)
-        return [compiled.row(r) for r in await _direct_sql(conn, compiled.sql, compiled.params(params or {}))]
-
-    def _compiled(self, statement: Statement) -> Compiled:
-        hit = self._statements.get(id(statement))
-        if hit is None or hit[0] is not statement:
-            dialect = self.engine.dialect
-            spelled = statement.spelling(dialect.name) if isinstance(statement, PerDialect) else statement
-            hit = self._statements[id(statement)] = (statement, Compiled(spelled, dialect))
-        return hit[1]
-
-    async def close(self) -> None:
-        if self._direct is not None:
-            conn, self._direct = self._direct, None
-            await conn.close()
-        await self.engine.dispose()
-        if self.event_engine is not None:
-            await self.event_engine.dispose()
-
-
-class Direct:
-    """PostgreSQL: a pooled connection in autocommit, used through asyncpg directly. Single
-    statements (``Database.rows``) run on it as transactions of their own. Within an event it is
-    the connection holding the person's advisory lock (``HELD``, storage.locks), so the person's
-    state and the flows' statements take no more connections from the pool.
-
-    Statements are compiled once by SQLAlchemy for the dialect, with its converters (the same
-    SQL, casts and JSON codecs SQLAlchemy itself sends): through SQLAlchemy's connection each cost
-    about 0.14 ms of CPU, directly 0.05 ms. Errors come out as SQLAlchemy's."""
-
-    __slots__ = ("_adapted", "db", "discard", "driver")
-
-    def __init__(self, db: Database, raw: Any) -> None:
-        self.db = db
-        self.discard = False
-        self._adapted = raw.dbapi_connection  # SQLAlchemy's adapter: translates asyncpg's errors
-        self.driver = raw.driver_connection  # the asyncpg connection
-
-    async def value(self, sql: str, *values: Any) -> Any:
-        """One statement of plain SQL (the lock itself); the first value of its first row."""
-        try:
-            return await self.driver.fetchval(sql, *values)
-        except Exception as exc:
-            raise self._translated(exc, sql, values) from exc
-
-    async def rows(self, statement: Statement, params: Mapping[str, Any] | None = None) -> list[Any]:
-        compiled = self.db._compiled(statement)
-        values = compiled.params(params or {})
-        try:
-            records = await self.driver.fetch(compiled.sql, *values)
-        except Exception as exc:
-            raise self._translated(exc, compiled.sql, values) from exc
-        return [compiled.row(r) for r in records] if compiled.returns else []
-
-    @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[None]:
-        tx = self.driver.transaction()
-        await self._step(tx.start, "BEGIN")
-        try:
-            yield
-        except BaseException:
-            if not self.broken:
-                await self._step(tx.rollback, "ROLLBACK")
-            raise
-        await self._step(tx.commit, "COMMIT")
-
-    async def _step(self, call: Callable[[], Awaitable[None]], sql: str) -> None:
-        """BEGIN, COMMIT or ROLLBACK; if it fails, whether a transaction is still open is unknown,
-        so the connection is not given back to the pool."""
-        try:
-            await call()
-        except BaseException as exc:
-            self.discard = True
-            if isinstance(exc, Exception):
-                raise self._translated(exc, sql, ()) from exc
-            raise
-
-    @property
-    def broken(self) -> bool:
-        return bool(self.driver.is_closed())
-
-    def _translated(self, exc: Exception, sql: str, values: Sequence[Any]) -> Exception:
-        """asyncpg's error as SQLAlchemy raises it (IntegrityError for a unique violation,
-        InterfaceError for a lost connection, ...); network errors (OSError) stay as they are."""
-        try:
-            self._adapted._handle_exception(exc)  # raises the DB-API error the dialect maps it to
-        except Exception as dbapi_error:
-            error_class = self.db.engine.dialect.loaded_dbapi.Error
-            if isinstance(dbapi_error, error_class):
-                return DBAPIError.instance(sql, values, dbapi_error, error_class, connection_invalidated=self.broken)
-        return exc
-
-
-HELD: ContextVar[Direct | None] = ContextVar("held_lock", default=None)
-
-
-async def _direct_sql(conn: aiosqlite.Connection, sql: str, values: Sequence[Any] = ()) -> Iterable[Any]:
-    try:
-        return await conn.execute_fetchall(sql, values)
-    except sqlite3.Error as exc:  # the same exceptions as through SQLAlchemy (IntegrityError, ...)
-        raise DBAPIError.instance(sql, values, exc, sqlite3.Error) from exc
 
 
 class PerDialect:
@@ -269,67 +95,298 @@ class PerDialect:
 Statement = Executable | PerDialect
 
 
-def upsert(table: Table, values: Mapping[str, Any], *, key: Column[Any], update: Sequence[str],
+def upsert(table: Table, values: Mapping[str, Any], *, key: Column[Any] | Sequence[Column[Any]], update: Sequence[str],
            where: ColumnElement[bool] | None = None, returning: Sequence[Column[Any]] = ()) -> PerDialect:
     """``INSERT … ON CONFLICT (key) DO UPDATE SET`` the ``update`` columns from the new row
     (``WHERE``, ``RETURNING`` if given): one statement, which SQLAlchemy builds per dialect."""
     def build(dialect_insert: Callable[[Table], Any]) -> Executable:
         stmt = dialect_insert(table).values(**values)
-        stmt = stmt.on_conflict_do_update(index_elements=[key], set_={c: stmt.excluded[c] for c in update},
+        keys = list(key) if isinstance(key, Sequence) else [key]
+        stmt = stmt.on_conflict_do_update(index_elements=keys, set_={c: stmt.excluded[c] for c in update},
                                           where=where)
         return stmt.returning(*returning) if returning else stmt  # type: ignore[no-any-return]
 
     return PerDialect(sqlite=build(sqlite.insert), postgresql=build(postgresql.insert))
 
 
-class Transaction:
-    """Statements of one transaction (``Database.transaction``)."""
+def insert_new(table: Table, values: Mapping[str, Any], *, key: Sequence[Column[Any]],
+               returning: Sequence[Column[Any]] = ()) -> PerDialect:
+    """``INSERT … ON CONFLICT (key) DO NOTHING``: a row that is already there is no error (an
+    error would end a PostgreSQL transaction, the unit of the whole event); with ``returning``,
+    no row comes back when it was there."""
+    def build(dialect_insert: Callable[[Table], Any]) -> Executable:
+        stmt = dialect_insert(table).values(**values).on_conflict_do_nothing(index_elements=list(key))
+        return stmt.returning(*returning) if returning else stmt  # type: ignore[no-any-return]
 
-    def __init__(self, run: Callable[[Statement, Mapping[str, Any] | None], Awaitable[list[Any]]]) -> None:
-        self._run = run
+    return PerDialect(sqlite=build(sqlite.insert), postgresql=build(postgresql.insert))
+
+
+def _is_read(statement: Executable) -> bool:
+    """A SELECT: on SQLite it needs neither the write lock nor a transaction (SQLite has no
+    FOR UPDATE; its writers are serialised as a whole)."""
+    return bool(getattr(statement, "is_select", False))
+
+
+class Transaction:
+    """Statements of one transaction (a unit, a savepoint in it, or a transaction of its own)."""
+
+    __slots__ = ("_conn", "_db")
+
+    def __init__(self, db: Database, conn: Connection | AsyncConnection) -> None:
+        self._db = db
+        self._conn = conn
 
     async def rows(self, statement: Statement, params: Mapping[str, Any] | None = None) -> list[Any]:
-        return await self._run(statement, params)
+        return await self._db._execute(self._conn, statement, params)
 
 
-class Compiled:
-    """A statement compiled once for a dialect, with SQLAlchemy's own converters of its bound
-    parameters and result columns (JSON, aware datetimes, booleans), for a DB-API connection."""
+class Unit(Transaction):
+    """The transaction of one event or job (``Database.unit``)."""
 
-    def __init__(self, statement: Statement, dialect: Dialect) -> None:
-        compiled = statement.compile(dialect=dialect)
-        self.sql = str(compiled)
-        # (name, converter, the value of a constant such as ``version=1`` of an insert); the
-        # dialect's own type (SQLite keeps datetimes as text in its own format, for example).
-        self._binds = [(name, compiled.binds[name].type.dialect_impl(dialect).bind_processor(dialect),
-                        compiled.binds[name].value) for name in compiled.positiontup or ()]
-        columns = list(getattr(statement, "exported_columns", ()))
-        # Whether the statement itself returns rows: PostgreSQL's SQL of a plain insert also returns
-        # the new key (SQLAlchemy's implicit RETURNING), which the caller did not ask for.
-        self.returns = bool(columns)
-        self._results = [col.type.dialect_impl(dialect).result_processor(dialect, None) for col in columns]
-        self._row = namedtuple("Row", [col.key for col in columns], rename=True) if columns else None  # type: ignore[misc]
+    __slots__ = ("task",)
 
-    def params(self, values: Mapping[str, Any]) -> tuple[Any, ...]:
-        out = []
-        for name, proc, constant in self._binds:
-            value = values.get(name, constant)
-            out.append(proc(value) if proc else value)
-        return tuple(out)
-
-    def row(self, raw: Sequence[Any]) -> Any:
-        values = [proc(v) if proc else v for proc, v in zip(self._results, raw, strict=True)]
-        return self._row(*values) if self._row else tuple(values)
+    def __init__(self, db: Database, conn: Connection | AsyncConnection) -> None:
+        super().__init__(db, conn)
+        self.task = asyncio.current_task()
 
 
-# WAL lets the scheduler read while a conversation writes; NORMAL is durable across crashes of
-# the process (only a power loss may drop the last transaction).
+_CURRENT: ContextVar[Unit | None] = ContextVar("storage_unit", default=None)
+# Writers of one SQLite file in this process take turns here (several Database objects may open
+# the same file: the tests' instances, the CLI).
+_SQLITE_WRITERS: dict[str, asyncio.Lock] = {}
+_PG_LOCK = text("SELECT pg_advisory_xact_lock(:key)").bindparams(bindparam("key", type_=BigInteger))
+
+
+class Database:
+    """One per process and database URL."""
+
+    def __init__(self, url: str, *, echo: bool = False, pool_size: int = 10) -> None:
+        self.url = url
+        parsed = make_url(url)
+        self.is_sqlite = parsed.get_backend_name() == "sqlite"
+        self.sync: Engine | None = None  # SQLite: the writers' connections (BEGIN IMMEDIATE)
+        self.reader: Engine | None = None  # SQLite: autocommit reads, outside any transaction
+        self.engine: AsyncEngine | None = None  # PostgreSQL
+        self.autocommit: AsyncEngine | None = None  # PostgreSQL: single statements, one round trip
+        if self.is_sqlite:
+            path = parsed.database or ":memory:"
+            if path != ":memory:":
+                Path(path).parent.mkdir(parents=True, exist_ok=True)
+            # hide_parameters: a failed statement's log line never shows a client's data.
+            kwargs: dict[str, Any] = {"echo": echo, "hide_parameters": True,
+                                      "connect_args": {"timeout": 0, "check_same_thread": False}}
+            self.sync = create_engine(sync_sqlite_url(parsed), **kwargs)
+            self.reader = create_engine(sync_sqlite_url(parsed), **kwargs)
+            for engine in (self.sync, self.reader):
+                event.listen(engine, "connect", _sqlite_connect)
+            event.listen(self.sync, "begin", _sqlite_begin)
+            self._writer = _SQLITE_WRITERS.setdefault(str(Path(path).resolve()) if path != ":memory:" else url,
+                                                      asyncio.Lock())
+            self.dialect_name = "sqlite"
+        else:
+            # Fail fast when the server is away (the client gets an apology instead of waiting), and
+            # check pooled connections before use so that the pool heals after an outage.
+            self.engine = create_async_engine(url, echo=echo, hide_parameters=True, pool_size=pool_size,
+                                              max_overflow=pool_size, pool_pre_ping=True, pool_recycle=1800,
+                                              pool_timeout=10, connect_args={"timeout": 10})
+            # A single statement is atomic by itself: no BEGIN and COMMIT round trips around it.
+            self.autocommit = self.engine.execution_options(isolation_level="AUTOCOMMIT")
+            self.dialect_name = "postgresql"
+        # PostgreSQL: units at once. Each holds a pooled connection; more of them than the pool
+        # would wait for connections none of them gives back (the benchmark found it with 200
+        # people at once); those beyond this wait here, holding nothing.
+        self.unit_slots = asyncio.Semaphore(max(1, 2 * pool_size // 3))
+
+    # ------------------------------------------------------------------ the three calls
+    @asynccontextmanager
+    async def unit(self, lock: int | None = None) -> AsyncIterator[Unit]:
+        """The transaction of one event; ``lock`` (a 64-bit key) serialises units of the same key
+        across processes on PostgreSQL (on SQLite every writer takes its turn anyway)."""
+        current = self._current()
+        if current is not None:  # a unit within a unit (a job that runs a flow): the same one
+            yield current
+            return
+        if self.is_sqlite:
+            async with self._sqlite_write() as conn:
+                unit = Unit(self, conn)
+                token = _CURRENT.set(unit)
+                try:
+                    yield unit
+                finally:
+                    _CURRENT.reset(token)
+            return
+        assert self.engine is not None
+        async with self.unit_slots, self.engine.connect() as conn:
+            async with conn.begin():
+                if lock is not None:
+                    await conn.execute(_PG_LOCK, {"key": lock})
+                unit = Unit(self, conn)
+                token = _CURRENT.set(unit)
+                try:
+                    yield unit
+                finally:
+                    _CURRENT.reset(token)
+
+    async def rows(self, statement: Statement, params: Mapping[str, Any] | None = None) -> list[Any]:
+        """One statement: within a unit on its connection, else as a transaction of its own."""
+        current = self._current()
+        if current is not None:
+            return await current.rows(statement, params)
+        if self.is_sqlite:
+            resolved = self._resolve(statement)
+            if _is_read(resolved):  # WAL: readers wait for nobody
+                assert self.reader is not None
+                with self.reader.connect() as conn:
+                    return _result(conn.execute(resolved, params or {}))
+            async with self._sqlite_write() as conn:
+                return await self._execute(conn, statement, params)
+        assert self.autocommit is not None
+        async with self.autocommit.connect() as aconn:
+            return await self._execute(aconn, statement, params)
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[Transaction]:
+        """Several statements as one transaction: committed together or not at all. Within a unit
+        a savepoint: rolled back alone if the block raises, the unit goes on."""
+        current = self._current()
+        if current is not None:
+            conn = current._conn
+            if isinstance(conn, AsyncConnection):
+                async with conn.begin_nested():
+                    yield Transaction(self, conn)
+            else:
+                with conn.begin_nested():
+                    yield Transaction(self, conn)
+            return
+        async with self.unit() as unit:  # the outermost transaction: statements of this task join it
+            yield unit
+
+    # ------------------------------------------------------------------ beyond statements
+    async def offload(self, work: Callable[[Connection], T]) -> T:
+        """Long read-only work (a year's report) with a connection of its own, off the event loop
+        on SQLite; on PostgreSQL through the asyncio extension's ``run_sync``."""
+        if self.is_sqlite:
+            assert self.reader is not None
+            reader = self.reader
+
+            def run() -> T:
+                with reader.connect() as conn:
+                    return work(conn)
+
+            return await asyncio.to_thread(run)
+        assert self.engine is not None
+        async with self.engine.connect() as aconn:
+            return await aconn.run_sync(work)
+
+    async def checkpoint(self) -> None:
+        """SQLite: copy the write-ahead log into the database file and truncate it (in a thread:
+        it writes and syncs the file). Also what makes deleted personal data leave the WAL."""
+        if not self.is_sqlite:
+            return
+
+        def run(conn: Connection) -> None:
+            conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+
+        async with self._writer:  # no writer of ours in between
+            await self.offload(run)
+
+    async def ping(self) -> None:
+        """Raises if the database cannot be reached (the health check)."""
+        await self.rows(select(1))
+
+    async def migrate(self) -> None:
+        """Apply every Alembic migration (all heads) that has not been applied yet."""
+        def run() -> None:
+            command.upgrade(alembic_config(self.url), "heads")
+
+        await asyncio.to_thread(run)
+
+    async def close(self) -> None:
+        if self.is_sqlite:
+            try:
+                await self.checkpoint()
+            except Exception as exc:  # closing anyway; the next start checkpoints
+                log.warning("SQLite checkpoint at close failed: %s", exc)
+        for sync_engine in (self.sync, self.reader):
+            if sync_engine is not None:
+                sync_engine.dispose()
+        if self.engine is not None:
+            await self.engine.dispose()
+
+    # ------------------------------------------------------------------ inside
+    def _current(self) -> Unit | None:
+        unit = _CURRENT.get()
+        # A task started from within a unit inherits the context, not the unit: it must not use
+        # the same connection at the same time.
+        if unit is None or unit._db is not self or unit.task is not asyncio.current_task():
+            return None
+        return unit
+
+    def _resolve(self, statement: Statement) -> Executable:
+        return statement.spelling(self.dialect_name) if isinstance(statement, PerDialect) else statement
+
+    async def _execute(self, conn: Connection | AsyncConnection, statement: Statement,
+                       params: Mapping[str, Any] | None) -> list[Any]:
+        resolved = self._resolve(statement)
+        if isinstance(conn, AsyncConnection):
+            return _result(await conn.execute(resolved, params or {}))
+        return _result(conn.execute(resolved, params or {}))
+
+    @asynccontextmanager
+    async def _sqlite_write(self) -> AsyncIterator[Connection]:
+        """SQLite: this process's turn to write, then BEGIN IMMEDIATE (waiting without blocking the
+        loop while another process holds the lock), COMMIT on success, ROLLBACK otherwise."""
+        assert self.sync is not None
+        async with self._writer:
+            with self.sync.connect() as conn:
+                deadline = time.monotonic() + SQLITE_LOCK_WAIT
+                pause = 0.002
+                while True:
+                    try:
+                        conn.begin()
+                        break
+                    except OperationalError as exc:
+                        if not _locked(exc) or time.monotonic() >= deadline:
+                            raise
+                        conn.rollback()
+                        await asyncio.sleep(pause)
+                        pause = min(pause * 2, 0.1)
+                try:
+                    yield conn
+                except BaseException:
+                    conn.rollback()
+                    raise
+                conn.commit()
+
+
+def _result(result: Any) -> list[Any]:
+    return list(result.all()) if result.returns_rows else []
+
+
+def _locked(exc: OperationalError) -> bool:
+    orig = exc.orig
+    return isinstance(orig, sqlite3.OperationalError) and "locked" in str(orig).lower()
+
+
+# WAL lets readers (the scheduler, reports, another process) read while a conversation writes;
+# NORMAL is durable across crashes of the process (only a power loss may drop the last
+# transaction). Checkpoints run apart (Database.checkpoint): the event loop never waits for them.
+# secure_delete: deleted personal data is overwritten in the file, not left in free pages.
 SQLITE_PRAGMAS = ("PRAGMA journal_mode=WAL", "PRAGMA synchronous=NORMAL", "PRAGMA foreign_keys=ON",
-                  "PRAGMA busy_timeout=30000")
+                  "PRAGMA busy_timeout=0", "PRAGMA secure_delete=ON", "PRAGMA wal_autocheckpoint=0")
 
 
-def _sqlite_pragmas(dbapi_conn: object, _record: object) -> None:
-    cur = dbapi_conn.cursor()  # type: ignore[attr-defined]
+def _sqlite_connect(dbapi_conn: Any, _record: object) -> None:
+    # The driver must not open transactions on its own: SQLAlchemy's "begin" event does, so that
+    # BEGIN IMMEDIATE and SAVEPOINT work (SQLAlchemy's documented recipe for pysqlite).
+    dbapi_conn.isolation_level = None
+    cur = dbapi_conn.cursor()
     for pragma in SQLITE_PRAGMAS:
         cur.execute(pragma)
     cur.close()
+
+
+def _sqlite_begin(conn: Connection) -> None:
+    # IMMEDIATE: the write lock is taken at once, so a transaction never fails half-way with
+    # "database is locked" when it first writes after reading.
+    conn.exec_driver_sql("BEGIN IMMEDIATE")

@@ -10,13 +10,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import JSON, BigInteger, Index, Integer, String, Text, bindparam, or_, select, update
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, mapped_column
 
 from storage.base import Base, UTCDateTime
-from storage.db import Database, Transaction, upsert
+from storage.db import Database, Transaction, insert_new, upsert
 
 
 class JobRow(Base):
@@ -84,79 +84,72 @@ async def add_job(tx: Database | Transaction, kind: str, due_at: datetime, paylo
     return int(added[0].id) if added else None
 
 
-async def run_once(db: Database, key: str, now: datetime) -> bool:
+_ONCE = insert_new(_J, {"kind": "once", "key": bindparam("p_key"), "payload": {}, "due_at": bindparam("p_now"),
+                       "status": "done", "attempts": 1, "created_at": bindparam("p_now"),
+                       "finished_at": bindparam("p_now")}, key=(_J.c.key,), returning=(_J.c.id,))
+
+
+async def run_once(db: Database | Transaction, key: str, now: datetime) -> bool:
     """Claim a one-off piece of periodic work (``retention:2026-11-25``): True for exactly one caller
-    across all instances, False for everyone else."""
-    async with db.session() as s:
-        s.add(JobRow(kind="once", key=key, payload={}, due_at=now, status="done", attempts=1, created_at=now,
-                     finished_at=now))
-        try:
-            await s.flush()
-        except IntegrityError:
-            return False
-    return True
+    across all instances, False for everyone else (within a unit, the claim commits with the work)."""
+    return bool(await db.rows(_ONCE, {"p_key": key, "p_now": now}))
 
 
 async def cancel_jobs(db: Database, key_prefix: str) -> int:
     """Cancel pending jobs whose key starts with the prefix (``visit:17:``); returns how many."""
-    async with db.session() as s:
-        res = await s.execute(update(JobRow).where(JobRow.key.startswith(key_prefix, autoescape=True),
-                                                   JobRow.status == "pending").values(status="cancelled"))
-        return res.rowcount or 0
+    rows = await db.rows(update(_J).where(_J.c.key.startswith(key_prefix, autoescape=True), _J.c.status == "pending")
+                         .values(status="cancelled").returning(_J.c.id))
+    return len(rows)
+
+
+def _job(r: Any) -> Job:
+    return Job(r.id, r.kind, r.key, r.payload, r.due_at, r.attempts)
 
 
 async def claim_due_jobs(db: Database, now: datetime, *, worker: str, limit: int = 100,
                          lease: timedelta = timedelta(minutes=5), kinds: tuple[str, ...] | None = None) -> list[Job]:
     """Take up to ``limit`` due jobs for this worker; each job is given to exactly one worker."""
-    async with db.session() as s:
-        due = or_(JobRow.status == "pending",
-                  (JobRow.status == "running") & (JobRow.claimed_until < now))  # lease expired: owner died
-        q = select(JobRow.id).where(due, JobRow.due_at <= now)
+    async with db.transaction() as tx:
+        due = or_(_J.c.status == "pending",
+                  (_J.c.status == "running") & (_J.c.claimed_until < now))  # lease expired: owner died
+        q = select(_J.c.id).where(due, _J.c.due_at <= now)
         if kinds:
-            q = q.where(JobRow.kind.in_(kinds))
-        ids = list((await s.execute(q.order_by(JobRow.due_at).limit(limit)
-                                    .with_for_update(skip_locked=True))).scalars())
+            q = q.where(_J.c.kind.in_(kinds))
+        ids = [r.id for r in await tx.rows(q.order_by(_J.c.due_at).limit(limit).with_for_update(skip_locked=True))]
         if not ids:
             return []
-        claimed = await s.execute(
-            update(JobRow).where(JobRow.id.in_(ids), due)
-            .values(status="running", claimed_by=worker, claimed_until=now + lease, attempts=JobRow.attempts + 1)
-            .returning(JobRow.id, JobRow.kind, JobRow.key, JobRow.payload, JobRow.due_at, JobRow.attempts))
-        return [Job(*row) for row in claimed.all()]
+        claimed = await tx.rows(
+            update(_J).where(_J.c.id.in_(ids), due)
+            .values(status="running", claimed_by=worker, claimed_until=now + lease, attempts=_J.c.attempts + 1)
+            .returning(_J.c.id, _J.c.kind, _J.c.key, _J.c.payload, _J.c.due_at, _J.c.attempts))
+        return sorted((_job(r) for r in claimed), key=lambda j: (j.due_at, j.id))
 
 
-async def finish_job(db: Database, job_id: int, now: datetime) -> None:
-    async with db.session() as s:
-        await s.execute(update(JobRow).where(JobRow.id == job_id)
-                        .values(status="done", finished_at=now, claimed_until=None))
+async def finish_job(db: Database | Transaction, job_id: int, now: datetime) -> None:
+    await db.rows(update(_J).where(_J.c.id == job_id).values(status="done", finished_at=now, claimed_until=None))
 
 
 async def retry_job(db: Database, job_id: int, error: str, retry_at: datetime | None, now: datetime) -> None:
     """Put a failed job back for ``retry_at``, or give up (``failed``) when it is None."""
-    async with db.session() as s:
-        values: dict = {"last_error": error[:2000], "claimed_until": None}
-        if retry_at is None:
-            values.update(status="failed", finished_at=now)
-        else:
-            values.update(status="pending", due_at=retry_at)
-        await s.execute(update(JobRow).where(JobRow.id == job_id).values(**values))
+    values: dict = {"last_error": error[:2000], "claimed_until": None}
+    if retry_at is None:
+        values.update(status="failed", finished_at=now)
+    else:
+        values.update(status="pending", due_at=retry_at)
+    await db.rows(update(_J).where(_J.c.id == job_id).values(**values))
 
 
 async def failed_jobs(db: Database, kind: str | None = None) -> list[Job]:
-    async with db.session() as s:
-        q = select(JobRow).where(JobRow.status == "failed")
-        if kind:
-            q = q.where(JobRow.kind == kind)
-        rows = (await s.execute(q.order_by(JobRow.id))).scalars().all()
-        return [Job(r.id, r.kind, r.key, r.payload, r.due_at, r.attempts) for r in rows]
+    q = select(*_J.c).where(_J.c.status == "failed")
+    if kind:
+        q = q.where(_J.c.kind == kind)
+    return [_job(r) for r in await db.rows(q.order_by(_J.c.id))]
 
 
 async def pending_jobs(db: Database, kind: str | None = None, key_prefix: str | None = None) -> list[Job]:
-    async with db.session() as s:
-        q = select(JobRow).where(JobRow.status == "pending")
-        if kind:
-            q = q.where(JobRow.kind == kind)
-        if key_prefix:
-            q = q.where(JobRow.key.startswith(key_prefix, autoescape=True))
-        rows = (await s.execute(q.order_by(JobRow.due_at))).scalars().all()
-        return [Job(r.id, r.kind, r.key, r.payload, r.due_at, r.attempts) for r in rows]
+    q = select(*_J.c).where(_J.c.status == "pending")
+    if kind:
+        q = q.where(_J.c.kind == kind)
+    if key_prefix:
+        q = q.where(_J.c.key.startswith(key_prefix, autoescape=True))
+    return [_job(r) for r in await db.rows(q.order_by(_J.c.due_at))]

@@ -1,23 +1,21 @@
 """Serialising the events of one person, in one process and across instances.
 
 In one process an asyncio lock per (database, person) is enough. Several processes share
-PostgreSQL, so there the person's events are also serialised with a session-level advisory lock
-held while one event is processed: two instances never interleave the steps of the same person, so
-no answer is lost and no side effect (a booking, a request) is made twice. SQLite is for one
-process only (several App objects in it share the process-wide locks).
+PostgreSQL, so there the person's events are also serialised by a transaction-level advisory lock
+that the event's unit of work takes first and its commit releases: two instances never interleave
+the steps of the same person, so no answer is lost and no side effect (a booking, a request) is
+made twice. SQLite is for one process only (several App objects in it share the process-wide
+locks).
 """
 
 from __future__ import annotations
 
 import asyncio
 import hashlib
-import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from storage.db import HELD, Database
-
-log = logging.getLogger(__name__)
+from storage.db import Database
 
 
 def lock_id(key: tuple[str, str]) -> int:
@@ -57,37 +55,7 @@ LOCAL = KeyedLocks()
 
 @asynccontextmanager
 async def person_lock(db: Database, key: tuple[str, str]) -> AsyncIterator[None]:
+    """This process's turn for the person; across processes the unit of the event holds the
+    person's advisory lock (``Database.unit(lock=lock_id(key))``)."""
     async with LOCAL.hold((db.url, key)):
-        if db.is_sqlite:
-            yield
-        else:
-            # Each holder keeps a pooled connection for its lock and needs more for its work; with
-            # too many holders they all wait for a connection none of them gives back (the benchmark
-            # found it: 200 people at once, and everyone got an error after the pool timeout). Those
-            # beyond ``lock_holders`` wait here holding none, so the others can always finish.
-            async with db.lock_holders, _advisory(db, key):
-                yield
-
-
-@asynccontextmanager
-async def _advisory(db: Database, key: tuple[str, str]) -> AsyncIterator[None]:
-    ident = lock_id(key)
-    # A session-level advisory lock needs no transaction: the connection is in autocommit, which
-    # saves the BEGIN and COMMIT round trips around taking and releasing it.
-    async with db.direct() as held:
-        await held.value("SELECT pg_advisory_lock($1::BIGINT)", ident)
-        token = HELD.set(held)
-        try:
-            yield
-        finally:
-            HELD.reset(token)
-            if not held.broken:  # else the server's session, and the lock with it, are gone
-                try:
-                    await held.value("SELECT pg_advisory_unlock($1::BIGINT)", ident)
-                except Exception as exc:  # the event itself is done: not worth an apology
-                    held.discard = True  # still locked, maybe: closing the connection unlocks
-                    log.warning("advisory unlock of %s:%s failed, the connection is closed instead: %s",
-                                *key, exc)
-                except BaseException:
-                    held.discard = True
-                    raise
+        yield

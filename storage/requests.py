@@ -7,12 +7,25 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Boolean, ForeignKey, Index, Integer, String, Text, delete, func, select, update
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    delete,
+    func,
+    insert,
+    select,
+    update,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from storage.base import Base, UTCDateTime
-from storage.db import Database
+from storage.db import Database, Transaction
 
 OPEN = ("received", "in_work", "clarify")  # statuses that still need an answer
 _ID = BigInteger().with_variant(Integer, "sqlite")
@@ -149,26 +162,37 @@ CLIENT = Actor("client")
 SYSTEM = Actor("system")
 
 
-def _request(r: RequestRow) -> Request:
+_R = RequestRow.__table__
+_M = RequestMessageRow.__table__
+_A = RequestAuditRow.__table__
+
+
+def _request(r: Any) -> Request:  # a row of the requests table
     return Request(r.id, r.client_id, r.channel, r.user_id, r.chat_id, r.department, r.topic, r.need, r.status,
                    r.contact_name, r.contact_phone, r.extra_channel, r.extra_address, list(r.signals or []),
                    r.urgent, r.created_at, r.due_at, r.deadline_kind, r.extended, r.assignee_id, r.assignee_name,
                    r.answered_at, r.closed_at, r.anonymised_at)
 
 
-def _message(m: RequestMessageRow) -> RequestMessage:
+def _message(m: Any) -> RequestMessage:
     return RequestMessage(m.id, m.request_id, m.at, m.author, m.kind, m.text, list(m.files or []), m.staff_id,
                           m.staff_name, m.delivered)
 
 
-def _audit(s: AsyncSession, request_id: int, actor: Actor, action: str, now: datetime,
-           old: object = None, new: object = None) -> None:
-    def short(v: object) -> str | None:
-        return None if v is None else str(v)[:200]
+def _short(v: object) -> str | None:
+    return None if v is None else str(v)[:200]
 
-    s.add(RequestAuditRow(request_id=request_id, at=now, actor=actor.id[:80],
-                          actor_name=(actor.name or None) and actor.name[:100], action=action,
-                          old=short(old), new=short(new)))
+
+def _audit_row(request_id: int, actor: Actor, action: str, now: datetime, old: object = None,
+               new: object = None) -> dict[str, Any]:
+    return {"request_id": request_id, "at": now, "actor": actor.id[:80],
+            "actor_name": (actor.name or None) and actor.name[:100], "action": action,
+            "old": _short(old), "new": _short(new)}
+
+
+async def _audit(tx: Database | Transaction, entries: list[dict[str, Any]]) -> None:
+    if entries:
+        await tx.rows(insert(_A), entries)
 
 
 # --------------------------------------------------------------------------- registering
@@ -195,54 +219,49 @@ class NewRequest:
 
 async def register_request(db: Database, new: NewRequest, now: datetime) -> Request:
     """Register a request with its first message; the audit trail starts here."""
-    async with db.session() as s:
-        row = RequestRow(client_id=new.client_id, channel=new.channel, user_id=new.user_id, chat_id=new.chat_id,
-                         department=new.department, topic=new.topic, need=new.need, status="received",
-                         contact_name=new.contact_name, contact_phone=new.contact_phone,
-                         extra_channel=new.extra_channel, extra_address=new.extra_address, signals=new.signals,
-                         urgent=None, created_at=now, due_at=new.due_at, deadline_kind="standard", extended=False)
-        s.add(row)
-        await s.flush()
-        s.add(RequestMessageRow(request_id=row.id, at=now, author="client", kind="text", text=new.text,
-                                files=new.files))
-        _audit(s, row.id, CLIENT, "registered", now, new=f"{new.topic}/{new.need}")
+    async with db.transaction() as tx:
+        row = (await tx.rows(insert(_R).values(
+            client_id=new.client_id, channel=new.channel, user_id=new.user_id, chat_id=new.chat_id,
+            department=new.department, topic=new.topic, need=new.need, status="received",
+            contact_name=new.contact_name, contact_phone=new.contact_phone, extra_channel=new.extra_channel,
+            extra_address=new.extra_address, signals=new.signals, urgent=None, created_at=now, due_at=new.due_at,
+            deadline_kind="standard", extended=False).returning(*_R.c)))[0]
+        await tx.rows(insert(_M).values(request_id=row.id, at=now, author="client", kind="text", text=new.text,
+                                        files=new.files))
+        entries = [_audit_row(row.id, CLIENT, "registered", now, new=f"{new.topic}/{new.need}")]
         if new.signals:
-            _audit(s, row.id, SYSTEM, "possibly_urgent", now, new="; ".join(new.signals))
+            entries.append(_audit_row(row.id, SYSTEM, "possibly_urgent", now, new="; ".join(new.signals)))
+        await _audit(tx, entries)
         return _request(row)
 
 
 async def get_request(db: Database, request_id: int) -> Request | None:
-    async with db.session() as s:
-        row = await s.get(RequestRow, request_id)
-        return _request(row) if row else None
+    rows = await db.rows(select(*_R.c).where(_R.c.id == request_id))
+    return _request(rows[0]) if rows else None
 
 
 async def client_requests(db: Database, channel: str, user_id: str, limit: int = 20) -> list[Request]:
-    async with db.session() as s:
-        rows = (await s.execute(select(RequestRow).where(RequestRow.channel == channel, RequestRow.user_id == user_id)
-                                .order_by(RequestRow.id.desc()).limit(limit))).scalars().all()
-        return [_request(r) for r in rows]
+    rows = await db.rows(select(*_R.c).where(_R.c.channel == channel, _R.c.user_id == user_id)
+                         .order_by(_R.c.id.desc()).limit(limit))
+    return [_request(r) for r in rows]
 
 
 async def count_recent_requests(db: Database, channel: str, user_id: str, since: datetime,
                                 topic: str | None = None) -> int:
     """How many requests this client made since a moment (repeated requests may mean urgency)."""
-    async with db.session() as s:
-        q = select(func.count()).select_from(RequestRow).where(
-            RequestRow.channel == channel, RequestRow.user_id == user_id, RequestRow.created_at >= since)
-        if topic:
-            q = q.where(RequestRow.topic == topic)
-        return int((await s.execute(q)).scalar_one())
+    q = select(func.count().label("n")).select_from(_R).where(
+        _R.c.channel == channel, _R.c.user_id == user_id, _R.c.created_at >= since)
+    if topic:
+        q = q.where(_R.c.topic == topic)
+    return int((await db.rows(q))[0].n)
 
 
 async def open_requests(db: Database, department: str | None = None) -> list[Request]:
     """Requests still waiting for an answer, the earliest deadline first."""
-    async with db.session() as s:
-        q = select(RequestRow).where(RequestRow.status.in_(OPEN))
-        if department:
-            q = q.where(RequestRow.department == department)
-        rows = (await s.execute(q.order_by(RequestRow.due_at, RequestRow.id))).scalars().all()
-        return [_request(r) for r in rows]
+    q = select(*_R.c).where(_R.c.status.in_(OPEN))
+    if department:
+        q = q.where(_R.c.department == department)
+    return [_request(r) for r in await db.rows(q.order_by(_R.c.due_at, _R.c.id))]
 
 
 # --------------------------------------------------------------------------- messages
@@ -250,36 +269,30 @@ async def open_requests(db: Database, department: str | None = None) -> list[Req
 
 async def add_message(db: Database, request_id: int, *, author: str, kind: str, text: str | None,
                       files: list[dict[str, Any]] | None, now: datetime, staff: Actor | None = None) -> RequestMessage:
-    async with db.session() as s:
-        row = RequestMessageRow(request_id=request_id, at=now, author=author, kind=kind, text=text,
-                                files=files or [], staff_id=staff.id if staff else None,
-                                staff_name=staff.name if staff else None)
-        s.add(row)
-        await s.flush()
-        return _message(row)
+    rows = await db.rows(insert(_M).values(
+        request_id=request_id, at=now, author=author, kind=kind, text=text, files=files or [],
+        staff_id=staff.id if staff else None, staff_name=staff.name if staff else None).returning(*_M.c))
+    return _message(rows[0])
 
 
 async def request_messages(db: Database, request_id: int) -> list[RequestMessage]:
-    async with db.session() as s:
-        rows = (await s.execute(select(RequestMessageRow).where(RequestMessageRow.request_id == request_id)
-                                .order_by(RequestMessageRow.id))).scalars().all()
-        return [_message(m) for m in rows]
+    rows = await db.rows(select(*_M.c).where(_M.c.request_id == request_id).order_by(_M.c.id))
+    return [_message(m) for m in rows]
 
 
 async def get_message(db: Database, message_id: int) -> RequestMessage | None:
-    async with db.session() as s:
-        row = await s.get(RequestMessageRow, message_id)
-        return _message(row) if row else None
+    rows = await db.rows(select(*_M.c).where(_M.c.id == message_id))
+    return _message(rows[0]) if rows else None
 
 
 async def record_delivery(db: Database, message_id: int, delivered: bool, now: datetime) -> None:
     """Remember whether a staff message reached the client (and put it in the audit trail)."""
-    async with db.session() as s:
-        row = await s.get(RequestMessageRow, message_id)
-        if row is None:
-            return
-        row.delivered = delivered
-        _audit(s, row.request_id, SYSTEM, "delivered" if delivered else "not_delivered", now, new=str(message_id))
+    async with db.transaction() as tx:
+        rows = await tx.rows(update(_M).where(_M.c.id == message_id).values(delivered=delivered)
+                             .returning(_M.c.request_id))
+        if rows:
+            await _audit(tx, [_audit_row(rows[0].request_id, SYSTEM, "delivered" if delivered else "not_delivered",
+                                         now, new=str(message_id))])
 
 
 # --------------------------------------------------------------------------- staff changes
@@ -288,19 +301,26 @@ async def record_delivery(db: Database, message_id: int, delivered: bool, now: d
 async def _change(db: Database, request_id: int, actor: Actor, now: datetime, **values: Any) -> Request | None:
     """Apply changes and write one audit entry per changed field (its name, old and new value, who
     and when); None if there is no such request."""
-    async with db.session() as s:
-        row = await s.get(RequestRow, request_id, with_for_update=True)
-        if row is None:
+    async with db.transaction() as tx:
+        rows = await tx.rows(select(*_R.c).where(_R.c.id == request_id).with_for_update())
+        if not rows:
             return None
+        row = rows[0]._asdict()
+        changed: dict[str, Any] = {}
+        entries = []
         for field_name, value in values.items():
-            old = getattr(row, field_name)
+            old = row[field_name]
             if old != value:
-                setattr(row, field_name, value)
+                changed[field_name] = value
                 if field_name not in ("closed_at", "answered_at", "assignee_name"):
-                    _audit(s, request_id, actor, field_name, now,
-                           old=old.isoformat() if isinstance(old, datetime) else old,
-                           new=value.isoformat() if isinstance(value, datetime) else value)
-        return _request(row)
+                    entries.append(_audit_row(request_id, actor, field_name, now,
+                                              old=old.isoformat() if isinstance(old, datetime) else old,
+                                              new=value.isoformat() if isinstance(value, datetime) else value))
+        if not changed:
+            return _request(rows[0])
+        new_row = (await tx.rows(update(_R).where(_R.c.id == request_id).values(**changed).returning(*_R.c)))[0]
+        await _audit(tx, entries)
+        return _request(new_row)
 
 
 async def take_request(db: Database, request_id: int, actor: Actor, now: datetime) -> Request | None:
@@ -344,15 +364,12 @@ async def set_status(db: Database, request_id: int, status: str, actor: Actor, n
 async def note_action(db: Database, request_id: int, actor: Actor, action: str, now: datetime,
                       new: str | None = None) -> None:
     """An audit entry for something that changes no field (an e-mail sent, a card shown again)."""
-    async with db.session() as s:
-        _audit(s, request_id, actor, action, now, new=new)
+    await _audit(db, [_audit_row(request_id, actor, action, now, new=new)])
 
 
 async def audit_trail(db: Database, request_id: int) -> list[AuditEntry]:
-    async with db.session() as s:
-        rows = (await s.execute(select(RequestAuditRow).where(RequestAuditRow.request_id == request_id)
-                                .order_by(RequestAuditRow.id))).scalars().all()
-        return [AuditEntry(r.at, r.actor, r.actor_name, r.action, r.old, r.new) for r in rows]
+    rows = await db.rows(select(*_A.c).where(_A.c.request_id == request_id).order_by(_A.c.id))
+    return [AuditEntry(r.at, r.actor, r.actor_name, r.action, r.old, r.new) for r in rows]
 
 
 # --------------------------------------------------------------------------- forgetting and retention
@@ -363,48 +380,44 @@ async def anonymise_client_requests(db: Database, channel: str, user_id: str, no
     files, staff answers to him); keep the registration data the law asks for (number, dates,
     topic, need, department, deadline, status, who answered). Open requests are withdrawn.
     Returns the requests that were still open."""
-    async with db.session() as s:
-        rows = (await s.execute(select(RequestRow).where(RequestRow.channel == channel, RequestRow.user_id == user_id)
-                                .with_for_update())).scalars().all()
-        withdrawn = []
-        for row in rows:
-            if row.status in OPEN:
-                _audit(s, row.id, CLIENT, "status", now, old=row.status, new="withdrawn")
-                row.status, row.closed_at = "withdrawn", now
-                withdrawn.append(row.id)
-            row.client_id = None
-            row.user_id = row.chat_id = None
-            row.contact_name = row.contact_phone = row.extra_address = None
-            row.signals = []
-            row.anonymised_at = now
-            _audit(s, row.id, CLIENT, "anonymised", now)
-            await s.execute(update(RequestMessageRow).where(RequestMessageRow.request_id == row.id)
-                            .values(text=None, files=[]))
-        await s.flush()
-        return [_request(r) for r in rows if r.id in withdrawn]
+    async with db.transaction() as tx:
+        rows = await tx.rows(select(_R.c.id, _R.c.status).where(_R.c.channel == channel, _R.c.user_id == user_id)
+                             .with_for_update())
+        if not rows:
+            return []
+        ids = [r.id for r in rows]
+        withdrawn = [r.id for r in rows if r.status in OPEN]
+        entries = [_audit_row(r.id, CLIENT, "status", now, old=r.status, new="withdrawn")
+                   for r in rows if r.status in OPEN]
+        if withdrawn:
+            await tx.rows(update(_R).where(_R.c.id.in_(withdrawn)).values(status="withdrawn", closed_at=now))
+        await tx.rows(update(_R).where(_R.c.id.in_(ids)).values(
+            client_id=None, user_id=None, chat_id=None, contact_name=None, contact_phone=None, extra_address=None,
+            signals=[], anonymised_at=now))
+        await tx.rows(update(_M).where(_M.c.request_id.in_(ids)).values(text=None, files=[]))
+        await _audit(tx, entries + [_audit_row(i, CLIENT, "anonymised", now) for i in ids])
+        if not withdrawn:
+            return []
+        return [_request(r) for r in await tx.rows(select(*_R.c).where(_R.c.id.in_(withdrawn)).order_by(_R.c.id))]
 
 
 async def delete_closed_before(db: Database, cutoff: datetime) -> list[int]:
     """Delete requests closed before ``cutoff`` with their messages, files and audit trail."""
-    async with db.session() as s:
-        ids = list((await s.execute(select(RequestRow.id).where(RequestRow.closed_at.is_not(None),
-                                                                RequestRow.closed_at < cutoff))).scalars())
+    async with db.transaction() as tx:
+        ids = [r.id for r in await tx.rows(select(_R.c.id).where(_R.c.closed_at.is_not(None),
+                                                                _R.c.closed_at < cutoff))]
         if ids:
             # Children first: SQLite enforces ON DELETE CASCADE only with the pragma, be explicit.
-            await s.execute(delete(RequestMessageRow).where(RequestMessageRow.request_id.in_(ids)))
-            await s.execute(delete(RequestAuditRow).where(RequestAuditRow.request_id.in_(ids)))
-            await s.execute(delete(RequestRow).where(RequestRow.id.in_(ids)))
+            await tx.rows(delete(_M).where(_M.c.request_id.in_(ids)))
+            await tx.rows(delete(_A).where(_A.c.request_id.in_(ids)))
+            await tx.rows(delete(_R).where(_R.c.id.in_(ids)))
         return ids
 
 
 async def count_requests(db: Database) -> int:
-    async with db.session() as s:
-        return int((await s.execute(select(func.count()).select_from(RequestRow))).scalar_one())
+    return int((await db.rows(select(func.count().label("n")).select_from(_R)))[0].n)
 
 
 async def count_message_files(db: Database) -> int:
     """How many files are kept in all requests (for tests of retention and forgetting)."""
-    async with db.session() as s:
-        rows = (await s.execute(select(RequestMessageRow.files))).scalars().all()
-        return sum(len(f or []) for f in rows)
-
+    return sum(len(r.files or []) for r in await db.rows(select(_M.c.files)))

@@ -50,13 +50,14 @@ async def record_sent(db: Database, channel: str, chat_id: str, message_ids: Seq
     await db.rows(_record(len(message_ids)), values)
 
 
+_S = SentMessageRow.__table__
+
+
 async def find_tag(db: Database, channel: str, chat_id: str, message_id: str) -> str | None:
-    async with db.session() as s:
-        return (await s.execute(select(SentMessageRow.tag).where(
-            SentMessageRow.channel == channel, SentMessageRow.chat_id == chat_id,
-            SentMessageRow.message_id == message_id).order_by(SentMessageRow.id.desc()).limit(1))).scalar()
+    rows = await db.rows(select(_S.c.tag).where(_S.c.channel == channel, _S.c.chat_id == chat_id,
+                                                _S.c.message_id == message_id).order_by(_S.c.id.desc()).limit(1))
+    return rows[0].tag if rows else None
 
 
 async def forget_tag(db: Database, tag: str) -> None:
-    async with db.session() as s:
-        await s.execute(delete(SentMessageRow).where(SentMessageRow.tag == tag))
+    await db.rows(delete(_S).where(_S.c.tag == tag))

@@ -40,7 +40,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, mapped_column
 
 from storage.base import Base, UTCDateTime
-from storage.db import Database, upsert
+from storage.db import Database, insert_new, upsert
 from storage.jobs import add_job
 
 
@@ -155,6 +155,8 @@ _INV = SurveyInvitationRow.__table__
 _CLIENT_INVITATIONS = (select(*_INV.c)
                        .where(_INV.c.channel == bindparam("channel"), _INV.c.user_id == bindparam("user_id"))
                        .order_by(_INV.c.created_at.desc(), _INV.c.id.desc()))
+_OPT_OUT_ADD = insert_new(SurveyOptOutRow.__table__, {"hash": bindparam("hash"), "created_on": bindparam("on")},
+                          key=(SurveyOptOutRow.__table__.c.hash,))
 _OPTED_OUT = select(SurveyOptOutRow.hash).where(SurveyOptOutRow.hash == bindparam("hash"))
 # Whether a client may be invited, in one read: his opt-out and receipt on every row of his
 # invitations (newest first), or on a single row of NULL invitation columns when he has none.
@@ -166,7 +168,8 @@ _FACTS = (select(exists().where(SurveyOptOutRow.hash == bindparam("opt_out_hash"
           .select_from(_ONE.outerjoin(_INV, and_(_INV.c.channel == bindparam("channel"),
                                                  _INV.c.user_id == bindparam("user_id"))))
           .order_by(_INV.c.created_at.desc(), _INV.c.id.desc()))
-_CANCEL_PENDING = (update(_INV).where(_INV.c.channel == bindparam("channel"), _INV.c.user_id == bindparam("user_id"),
+_CANCEL_PENDING = (update(_INV).where(_INV.c.channel == bindparam("p_channel"),
+                                      _INV.c.user_id == bindparam("p_user_id"),
                                       _INV.c.status == "pending")
                    .values(status="cancelled").returning(_INV.c.id))
 _RECEIPT = select(SurveyReceiptRow.created_on).where(SurveyReceiptRow.hash == bindparam("hash"))
@@ -201,13 +204,10 @@ async def receipt_date(db: Database, hash_: str) -> date | None:
 
 async def responses_between(db: Database, survey_id: str, date_from: date, date_to: date) -> list[StoredResponse]:
     """Responses given from ``date_from`` to ``date_to`` inclusive, oldest first."""
-    async with db.session() as s:
-        rows = (await s.execute(
-            select(SurveyResponseRow)
-            .where(SurveyResponseRow.survey_id == survey_id, SurveyResponseRow.submitted_on >= date_from,
-                   SurveyResponseRow.submitted_on <= date_to)
-            .order_by(SurveyResponseRow.submitted_on, SurveyResponseRow.id))).scalars().all()
-        return [StoredResponse(r.id, r.survey_id, r.submitted_on, r.source, dict(r.answers or {})) for r in rows]
+    r = SurveyResponseRow.__table__
+    rows = await db.rows(select(*r.c).where(r.c.survey_id == survey_id, r.c.submitted_on >= date_from,
+                                            r.c.submitted_on <= date_to).order_by(r.c.submitted_on, r.c.id))
+    return [StoredResponse(x.id, x.survey_id, x.submitted_on, x.source, dict(x.answers or {})) for x in rows]
 
 
 # --------------------------------------------------------------------------- invitations
@@ -246,16 +246,13 @@ async def invitation_facts(db: Database, channel: str, user_id: str, *, opt_out_
 
 
 async def get_invitation(db: Database, invitation_id: int) -> Invitation | None:
-    async with db.session() as s:
-        row = await s.get(SurveyInvitationRow, invitation_id)
-        return _invitation(row) if row else None
+    rows = await db.rows(select(*_INV.c).where(_INV.c.id == invitation_id))
+    return _invitation(rows[0]) if rows else None
 
 
 async def invitation_by_token(db: Database, token: str) -> Invitation | None:
-    async with db.session() as s:
-        row = (await s.execute(select(SurveyInvitationRow).where(SurveyInvitationRow.token == token))
-               ).scalar_one_or_none()
-        return _invitation(row) if row else None
+    rows = await db.rows(select(*_INV.c).where(_INV.c.token == token))
+    return _invitation(rows[0]) if rows else None
 
 
 async def client_invitations(db: Database, channel: str, user_id: str) -> list[Invitation]:
@@ -269,39 +266,29 @@ async def set_invitation_status(db: Database, invitation_id: int, status: str, *
     values: dict = {"status": status}
     if sent_at is not None:
         values.update(sent_at=sent_at, expires_at=expires_at)
-    async with db.session() as s:
-        res = await s.execute(update(SurveyInvitationRow)
-                              .where(SurveyInvitationRow.id == invitation_id, SurveyInvitationRow.status == "pending")
-                              .values(**values))
-        return (res.rowcount or 0) == 1
+    rows = await db.rows(update(_INV).where(_INV.c.id == invitation_id, _INV.c.status == "pending")
+                         .values(**values).returning(_INV.c.id))
+    return len(rows) == 1
 
 
 async def cancel_client_invitations(db: Database, channel: str, user_id: str) -> list[int]:
     """Cancel the client's invitations not sent yet; returns their ids (to cancel their jobs)."""
-    return [r.id for r in await db.rows(_CANCEL_PENDING, {"channel": channel, "user_id": user_id})]
+    return [r.id for r in await db.rows(_CANCEL_PENDING, {"p_channel": channel, "p_user_id": user_id})]
 
 
 async def delete_client_invitations(db: Database, channel: str, user_id: str) -> list[int]:
     """Erase every invitation of a client (/forget); returns their ids."""
-    async with db.session() as s:
-        ids = list((await s.execute(
-            select(SurveyInvitationRow.id).where(SurveyInvitationRow.channel == channel,
-                                                 SurveyInvitationRow.user_id == user_id))).scalars())
-        if ids:
-            await s.execute(delete(SurveyInvitationRow).where(SurveyInvitationRow.id.in_(ids)))
-        return ids
+    rows = await db.rows(delete(_INV).where(_INV.c.channel == channel, _INV.c.user_id == user_id)
+                         .returning(_INV.c.id))
+    return sorted(r.id for r in rows)
 
 
 # --------------------------------------------------------------------------- opt-outs
 
 
 async def add_opt_out(db: Database, hash_: str, on: date) -> None:
-    try:
-        async with db.session() as s:
-            if await s.get(SurveyOptOutRow, hash_) is None:
-                s.add(SurveyOptOutRow(hash=hash_, created_on=on))
-    except IntegrityError:  # the same client pressed the button twice at once: already recorded
-        pass
+    """Recorded once (the same client pressing the button twice at once is no error)."""
+    await db.rows(_OPT_OUT_ADD, {"hash": hash_, "on": on})
 
 
 async def is_opted_out(db: Database, hash_: str) -> bool:
@@ -311,8 +298,6 @@ async def is_opted_out(db: Database, hash_: str) -> bool:
 
 async def delete_invitations_before(db: Database, before: datetime) -> int:
     """Erase invitations sent (or due, if never sent) before ``before``, except those still waiting."""
-    sent_or_due = func.coalesce(SurveyInvitationRow.sent_at, SurveyInvitationRow.due_at)
-    async with db.session() as s:
-        res = await s.execute(delete(SurveyInvitationRow).where(sent_or_due < before,
-                                                                SurveyInvitationRow.status != "pending"))
-        return res.rowcount or 0
+    sent_or_due = func.coalesce(_INV.c.sent_at, _INV.c.due_at)
+    rows = await db.rows(delete(_INV).where(sent_or_due < before, _INV.c.status != "pending").returning(_INV.c.id))
+    return len(rows)

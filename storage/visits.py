@@ -145,7 +145,7 @@ def _visit(r: Any) -> Visit:  # a VisitRow or a row of its columns
                  r.cancel_reason)
 
 
-def _closure(r: VisitClosureRow) -> Closure:
+def _closure(r: Any) -> Closure:
     return Closure(r.id, r.department, r.starts_at, r.ends_at, r.reason, r.created_by)
 
 
@@ -163,6 +163,7 @@ _AHEAD = (select(*VisitRow.__table__.c)
 
 
 _V = VisitRow.__table__
+_C = VisitClosureRow.__table__
 _PLACES = select(_V.c.place).where(_V.c.department == bindparam("p_department"),
                                    _V.c.slot_start == bindparam("p_slot_start"), _V.c.status == "active")
 _BOOK = insert(_V).values(
@@ -239,28 +240,24 @@ async def book_slot(db: Database, *, department: str, start: datetime, end: date
 
 
 async def _has_visit_at(db: Database, channel: str, user_id: str, start: datetime) -> bool:
-    async with db.session() as s:
-        return bool((await s.execute(select(func.count()).select_from(VisitRow).where(
-            VisitRow.channel == channel, VisitRow.user_id == user_id, VisitRow.slot_start == start,
-            VisitRow.status == "active"))).scalar_one())
+    rows = await db.rows(select(func.count().label("n")).select_from(_V).where(
+        _V.c.channel == channel, _V.c.user_id == user_id, _V.c.slot_start == start, _V.c.status == "active"))
+    return bool(rows[0].n)
 
 
 async def get_visit(db: Database, visit_id: int) -> Visit | None:
-    async with db.session() as s:
-        row = await s.get(VisitRow, visit_id)
-        return _visit(row) if row else None
+    rows = await db.rows(select(*_V.c).where(_V.c.id == visit_id))
+    return _visit(rows[0]) if rows else None
 
 
 async def cancel_booking(db: Database, visit_id: int, *, channel: str, user_id: str, now: datetime) -> Visit | None:
     """Cancel a person's own future visit; None if it is not his, not active or already begun.
     The place is free for others as soon as this returns."""
-    async with db.session() as s:
-        res = await s.execute(
-            update(VisitRow).where(VisitRow.id == visit_id, VisitRow.channel == channel, VisitRow.user_id == user_id,
-                                   VisitRow.status == "active", VisitRow.slot_start > now)
-            .values(status="cancelled", cancelled_at=now, cancelled_by="client").returning(VisitRow))
-        row = res.scalar_one_or_none()
-        return _visit(row) if row else None
+    rows = await db.rows(
+        update(_V).where(_V.c.id == visit_id, _V.c.channel == channel, _V.c.user_id == user_id,
+                         _V.c.status == "active", _V.c.slot_start > now)
+        .values(status="cancelled", cancelled_at=now, cancelled_by="client").returning(*_V.c))
+    return _visit(rows[0]) if rows else None
 
 
 async def bookings_of(db: Database, channel: str, user_id: str, now: datetime) -> list[Visit]:
@@ -270,71 +267,56 @@ async def bookings_of(db: Database, channel: str, user_id: str, now: datetime) -
 
 async def agenda(db: Database, departments: Sequence[str] | None, start: datetime, end: datetime) -> list[Visit]:
     """Active visits between ``start`` and ``end`` (all departments when None), by department and time."""
-    async with db.session() as s:
-        q = select(VisitRow).where(VisitRow.status == "active", VisitRow.slot_start >= start,
-                                   VisitRow.slot_start < end)
-        if departments is not None:
-            q = q.where(VisitRow.department.in_(list(departments)))
-        rows = (await s.execute(q.order_by(VisitRow.department, VisitRow.slot_start, VisitRow.place))).scalars()
-        return [_visit(r) for r in rows]
+    q = select(*_V.c).where(_V.c.status == "active", _V.c.slot_start >= start, _V.c.slot_start < end)
+    if departments is not None:
+        q = q.where(_V.c.department.in_(list(departments)))
+    return [_visit(r) for r in await db.rows(q.order_by(_V.c.department, _V.c.slot_start, _V.c.place))]
 
 
 async def close_time(db: Database, department: str, start: datetime, end: datetime, *, reason: str | None,
                      by: str, now: datetime) -> tuple[Closure, list[Visit]]:
     """Close a period for visits; the visits booked in it (not yet begun) are cancelled by staff
     and returned so that their clients can be told."""
-    async with db.session() as s:
-        row = VisitClosureRow(department=department, starts_at=start, ends_at=end, reason=reason, created_by=by,
-                              created_at=now)
-        s.add(row)
-        await s.flush()
-        closure = _closure(row)
-    async with db.session() as s:
-        res = await s.execute(
-            update(VisitRow).where(VisitRow.department == department, VisitRow.status == "active",
-                                   VisitRow.slot_start < end, VisitRow.slot_end > start, VisitRow.slot_start > now)
+    async with db.transaction() as tx:
+        row = (await tx.rows(insert(_C).values(department=department, starts_at=start, ends_at=end, reason=reason,
+                                               created_by=by, created_at=now).returning(*_C.c)))[0]
+        cancelled = await tx.rows(
+            update(_V).where(_V.c.department == department, _V.c.status == "active", _V.c.slot_start < end,
+                             _V.c.slot_end > start, _V.c.slot_start > now)
             .values(status="cancelled", cancelled_at=now, cancelled_by="staff", cancel_reason=reason)
-            .returning(VisitRow))
-        cancelled = sorted((_visit(r) for r in res.scalars()), key=lambda v: (v.start, v.id))
-    return closure, cancelled
+            .returning(*_V.c))
+    return _closure(row), sorted((_visit(r) for r in cancelled), key=lambda v: (v.start, v.id))
 
 
 async def closures(db: Database, departments: Sequence[str] | None, now: datetime) -> list[Closure]:
     """Closed periods not yet over, earliest first."""
-    async with db.session() as s:
-        q = select(VisitClosureRow).where(VisitClosureRow.ends_at > now)
-        if departments is not None:
-            q = q.where(VisitClosureRow.department.in_(list(departments)))
-        rows = (await s.execute(q.order_by(VisitClosureRow.starts_at, VisitClosureRow.id))).scalars()
-        return [_closure(r) for r in rows]
+    q = select(*_C.c).where(_C.c.ends_at > now)
+    if departments is not None:
+        q = q.where(_C.c.department.in_(list(departments)))
+    return [_closure(r) for r in await db.rows(q.order_by(_C.c.starts_at, _C.c.id))]
 
 
 async def reopen_time(db: Database, closure_id: int, departments: Sequence[str] | None) -> Closure | None:
     """Remove a closed period (cancelled visits stay cancelled: their clients were told)."""
-    async with db.session() as s:
-        row = await s.get(VisitClosureRow, closure_id)
-        if row is None or (departments is not None and row.department not in departments):
-            return None
-        closure = _closure(row)
-        await s.execute(delete(VisitClosureRow).where(VisitClosureRow.id == closure_id))
-        return closure
+    q = delete(_C).where(_C.c.id == closure_id)
+    if departments is not None:
+        q = q.where(_C.c.department.in_(list(departments)))
+    rows = await db.rows(q.returning(*_C.c))
+    return _closure(rows[0]) if rows else None
 
 
 async def forget_visitor(db: Database, channel: str, user_id: str, now: datetime) -> list[Visit]:
     """Delete every visit of a person who asked to be forgotten; returns the future ones that were
     still booked (their places are free now; staff should be told)."""
-    async with db.session() as s:
-        person = (VisitRow.channel == channel) & (VisitRow.user_id == user_id)
-        rows = (await s.execute(select(VisitRow).where(person, VisitRow.status == "active",
-                                                       VisitRow.slot_start > now))).scalars().all()
-        upcoming = [_visit(r) for r in rows]
-        await s.execute(delete(VisitRow).where(person))
-        return upcoming
+    person = (_V.c.channel == channel) & (_V.c.user_id == user_id)
+    rows = await db.rows(delete(_V).where(person).returning(*_V.c))
+    return sorted((_visit(r) for r in rows if r.status == "active" and r.slot_start > now),
+                  key=lambda v: (v.start, v.id))
 
 
 async def purge_visits(db: Database, before: datetime) -> int:
     """Delete visits that ended before ``before`` (retention period of the order) and old closures."""
-    async with db.session() as s:
-        res = await s.execute(delete(VisitRow).where(VisitRow.slot_end < before))
-        await s.execute(delete(VisitClosureRow).where(VisitClosureRow.ends_at < before))
-        return res.rowcount or 0
+    async with db.transaction() as tx:
+        gone = await tx.rows(delete(_V).where(_V.c.slot_end < before).returning(_V.c.id))
+        await tx.rows(delete(_C).where(_C.c.ends_at < before))
+    return len(gone)

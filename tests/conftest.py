@@ -66,7 +66,7 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("template") / "template.db"
 
     async def build() -> None:
-        db = Database(f"sqlite+aiosqlite:///{path}")
+        db = Database(f"sqlite:///{path}")
         await db.migrate()
         await db.close()
 
@@ -124,7 +124,7 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path, sqlite_template: Path
     if request.param == "sqlite":
         path = tmp_path / "bot.db"
         shutil.copy(sqlite_template, path)
-        return f"sqlite+aiosqlite:///{path}"
+        return f"sqlite:///{path}"
     url = request.getfixturevalue("pg_url")
     if url is None:
         pytest.skip("PostgreSQL is not reachable")
@@ -150,9 +150,10 @@ def pool_checkouts(db: Database) -> list[object]:
     """A list that grows with every connection taken from the database's pools (the ORM's and, on
     PostgreSQL, that of the events)."""
     taken: list[object] = []
-    for engine in (db.engine, db.event_engine):
-        if engine is not None:
-            event.listen(engine.sync_engine.pool, "checkout", lambda *args: taken.append(args))
+    pools = [db.engine.sync_engine.pool] if db.engine is not None else []
+    pools += [e.pool for e in (db.sync, db.reader) if e is not None]
+    for pool in pools:
+        event.listen(pool, "checkout", lambda *args: taken.append(args))
     return taken
 
 

@@ -190,7 +190,7 @@ async def test_state_survives_a_restart(settings, clock) -> None:  # type: ignor
 
 
 def test_demo_runs_non_interactively(tmp_path: Path) -> None:
-    env = {**os.environ, "DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path}/demo.db", "DATA_DIR": str(tmp_path)}
+    env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path}/demo.db", "DATA_DIR": str(tmp_path)}
     proc = subprocess.run([sys.executable, "-m", "bot", "demo"], input="1\n2\nменю\n", capture_output=True,
                           text=True, cwd=ROOT, env=env, timeout=120)
     assert proc.returncode == 0, proc.stderr

@@ -1,5 +1,5 @@
-"""``Database.rows`` and ``Database.transaction``, the light path of the small statements (on
-SQLite a direct connection shared by everyone in the process), on both databases."""
+"""``Database.rows``, ``Database.transaction`` and ``Database.unit``, the one statement path, on
+both databases: all or nothing, nested use, others' statements kept apart."""
 
 from __future__ import annotations
 
@@ -7,12 +7,12 @@ import asyncio
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.exc import IntegrityError
 
 from storage.db import Database
 from storage.jobs import JobRow, add_job, cancel_jobs, pending_jobs, schedule_job
-from storage.locks import person_lock
+from storage.locks import lock_id, person_lock
 from storage.sent import find_tag, record_sent
 from storage.survey import client_invitations, create_invitation
 from tests.conftest import FakeClock, pool_checkouts
@@ -35,8 +35,7 @@ async def test_a_failed_transaction_leaves_nothing(db_url: str, clock: FakeClock
                                     reason="consultation", due_at=clock(), now=clock())
         assert [i.id for i in await client_invitations(db, "telegram", "1")] == [inv.id]
         assert await client_invitations(db, "telegram", "2") == []
-        async with db.session() as s:
-            keys = (await s.execute(select(JobRow.key).order_by(JobRow.id))).scalars().all()
+        keys = [r.key for r in await db.rows(select(JobRow.key).order_by(JobRow.id))]
         assert keys == ["kept", f"survey_invite:{inv.id}:"], "the rolled-back jobs are not there"
     finally:
         await db.close()
@@ -69,14 +68,15 @@ async def test_statements_of_others_do_not_slip_into_a_transaction(db_url: str, 
         await db.close()
 
 
-async def test_transactions_inside_the_person_lock(db_url: str, clock: FakeClock) -> None:
-    """Within an event (the person's lock) a transaction is still all or nothing; on PostgreSQL it
-    runs on the lock's own connection, taking none from the pool."""
+async def test_transactions_inside_a_unit(db_url: str, clock: FakeClock) -> None:
+    """Within an event's unit a transaction is a savepoint: its failure undoes it alone and the unit
+    goes on; on PostgreSQL everything runs on the unit's connection, taking none from the pool;
+    others see the unit's work when it commits."""
     db = Database(db_url)
     other = Database(db_url)
     try:
         checkouts = pool_checkouts(db)
-        async with person_lock(db, ("telegram", "8")):
+        async with person_lock(db, ("telegram", "8")), db.unit(lock=lock_id(("telegram", "8"))):
             taken = len(checkouts)
             with pytest.raises(RuntimeError):
                 async with db.transaction() as tx:
@@ -84,14 +84,37 @@ async def test_transactions_inside_the_person_lock(db_url: str, clock: FakeClock
                     raise RuntimeError("undo")
             async with db.transaction() as tx:
                 await add_job(tx, "y", clock(), {}, now=clock(), key="done")
-            async with other.session() as s:  # committed for everybody at once
-                keys = (await s.execute(select(JobRow.key))).scalars().all()
-            assert keys == ["done"]
-            if not db.is_sqlite:
-                assert len(checkouts) == taken
+                # a statement of the unit itself inside the transaction: no deadlock, same transaction
+                assert [r.key for r in await db.rows(select(JobRow.key))] == ["done"]
+            with pytest.raises(IntegrityError):  # a failed statement in a savepoint: the unit goes on
+                async with db.transaction():
+                    await create_invitation(db, token="dup", survey_id="s", channel="vk", user_id="1", chat_id="1",
+                                            reason="menu", due_at=clock(), now=clock())
+                    await create_invitation(db, token="dup", survey_id="s", channel="vk", user_id="2", chat_id="2",
+                                            reason="menu", due_at=clock(), now=clock())
+            await add_job(db, "y", clock(), {}, now=clock(), key="after")
+            assert await other.rows(select(JobRow.key)) == []  # not committed yet
+            assert len(checkouts) == taken
+        assert sorted(r.key for r in await other.rows(select(JobRow.key))) == ["after", "done"]
     finally:
         await db.close()
         await other.close()
+
+
+async def test_rows_inside_a_transaction_and_expanding_in(db_url: str, clock: FakeClock) -> None:
+    """``db.rows`` called inside ``db.transaction`` joins it (it used to wait for itself forever on
+    SQLite), and an expanding IN list works through ``db.rows``."""
+    db = Database(db_url)
+    try:
+        async with db.transaction() as tx:
+            await add_job(tx, "y", clock(), {}, now=clock(), key="a")
+            await add_job(db, "y", clock(), {}, now=clock(), key="b")
+            assert len(await db.rows(select(JobRow.key))) == 2
+        found = await db.rows(select(JobRow.key).where(JobRow.key.in_(bindparam("keys", expanding=True))),
+                              {"keys": ["a", "b", "zzz"]})
+        assert sorted(r.key for r in found) == ["a", "b"]
+    finally:
+        await db.close()
 
 
 async def test_every_message_of_a_reply_is_found_by_its_tag(db_url: str, clock: FakeClock) -> None:

@@ -18,7 +18,7 @@ from tests.conftest import ROOT
 
 class DemoProcess:
     def __init__(self, db: Path, data: Path) -> None:
-        self.env = {**os.environ, "DATABASE_URL": f"sqlite+aiosqlite:///{db}", "DATA_DIR": str(data),
+        self.env = {**os.environ, "DATABASE_URL": f"sqlite:///{db}", "DATA_DIR": str(data),
                     "PYTHONUNBUFFERED": "1"}
         self.proc: asyncio.subprocess.Process | None = None
         self.out = ""

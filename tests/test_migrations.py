@@ -19,10 +19,9 @@ from storage.db import Database
 async def test_migrated_schema_equals_the_models(db_url: str) -> None:
     db = Database(db_url)
     try:
-        async with db.engine.connect() as conn:
-            diff = await conn.run_sync(
-                lambda sync: compare_metadata(MigrationContext.configure(sync, opts={"compare_type": True}),
-                                              Base.metadata))
+        diff = await db.offload(
+            lambda sync: compare_metadata(MigrationContext.configure(sync, opts={"compare_type": True}),
+                                          Base.metadata))
     finally:
         await db.close()
     assert diff == [], f"models and migrations differ: {diff}"
@@ -31,7 +30,7 @@ async def test_migrated_schema_equals_the_models(db_url: str) -> None:
 def test_migrate_command_on_a_fresh_database(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                                              capsys: pytest.CaptureFixture[str]) -> None:
     path = tmp_path / "fresh.db"
-    monkeypatch.setenv("DATABASE_URL", f"sqlite+aiosqlite:///{path}")
+    monkeypatch.setenv("DATABASE_URL", f"sqlite+aiosqlite:///{path}")  # the form of earlier versions still works
     monkeypatch.chdir(tmp_path)
     assert main(["migrate"]) == 0
     assert main(["migrate"]) == 0  # nothing left to apply: no error
@@ -49,7 +48,7 @@ async def test_downgrade_and_upgrade_again(tmp_path: Path) -> None:
 
     from storage.db import alembic_config
 
-    url = f"sqlite+aiosqlite:///{tmp_path / 'cycle.db'}"
+    url = f"sqlite:///{tmp_path / 'cycle.db'}"
     db = Database(url)
     await db.migrate()
     await asyncio.to_thread(command.downgrade, alembic_config(url), "base")

@@ -35,7 +35,7 @@ async def _play(template: Path, steps: list[tuple[str, object]]) -> None:
     try:
         db = workdir / "bot.db"
         shutil.copy(template, db)
-        app = await App.create(Settings(_env_file=None, database_url=f"sqlite+aiosqlite:///{db}",  # type: ignore[call-arg]
+        app = await App.create(Settings(_env_file=None, database_url=f"sqlite:///{db}",  # type: ignore[call-arg]
                                         data_dir=workdir, directory_file=ROOT / "directory.yaml",
                                         survey_file=ROOT / "survey.yaml", calendar_file=ROOT / "calendar.yaml"),
                                clock=FakeClock(), migrate=False)

@@ -1,5 +1,5 @@
 """Conversation state storage, on both databases: what is saved comes back whole, a stale save is
-refused, and a state written on SQLite's direct connection is at once visible to the ORM side."""
+refused, and a unit of work is seen by others only when it commits, all or nothing."""
 
 from __future__ import annotations
 
@@ -8,9 +8,11 @@ from sqlalchemy import select
 
 from storage.conversations import State, StateConflict, load_state, save_state
 from storage.db import Database
-from storage.locks import person_lock
+from storage.locks import lock_id, person_lock
 from storage.tables import ConversationRow
 from tests.conftest import FakeClock, pool_checkouts
+
+_T = ConversationRow.__table__
 
 
 async def test_saved_state_comes_back_whole(db_url: str, clock: FakeClock) -> None:
@@ -25,8 +27,7 @@ async def test_saved_state_comes_back_whole(db_url: str, clock: FakeClock) -> No
         assert back == state
         back.step = "visits.time"
         await save_state(db, "telegram", "7", "7", back, clock())
-        async with db.session() as s:  # the ORM side sees the committed row at once
-            row = (await s.execute(select(ConversationRow).where(ConversationRow.user_id == "7"))).scalar_one()
+        row = (await db.rows(select(_T.c.step, _T.c.version, _T.c.updated_at).where(_T.c.user_id == "7")))[0]
         assert (row.step, row.version, row.updated_at) == ("visits.time", 2, clock())
     finally:
         await db.close()
@@ -51,41 +52,48 @@ async def test_stale_or_duplicate_save_is_refused(db_url: str, clock: FakeClock)
         await db.close()
 
 
-async def test_state_inside_the_person_lock(db_url: str, clock: FakeClock) -> None:
-    """Within the person's lock (on PostgreSQL, on the lock's own connection) load and save work
-    and are committed when the lock is released."""
+async def test_a_unit_is_seen_when_it_commits_and_takes_one_connection(db_url: str, clock: FakeClock) -> None:
+    """Within a unit load and save use the unit's connection only (no other checkout); another
+    instance sees nothing before the commit and everything after it."""
     db = Database(db_url)
     other = Database(db_url)
     try:
         checkouts = pool_checkouts(db)
-        async with person_lock(db, ("telegram", "5")):
+        async with person_lock(db, ("telegram", "5")), db.unit(lock=lock_id(("telegram", "5"))):
             taken = len(checkouts)
             state = await load_state(db, "telegram", "5") or State(step="home")
             state.step = "requests.text"
             await save_state(db, "telegram", "5", "5", state, clock())
-            if not db.is_sqlite:  # no more connections from the pool than the lock's own
-                assert len(checkouts) == taken
-            seen = await load_state(other, "telegram", "5")  # another instance: committed already
-            assert seen is not None and seen.step == "requests.text"
-        again = await load_state(db, "telegram", "5")
-        assert again is not None and again.version == 1
+            assert len(checkouts) == taken
+            assert await load_state(other, "telegram", "5") is None  # not committed yet
+        seen = await load_state(other, "telegram", "5")
+        assert seen is not None and (seen.step, seen.version) == ("requests.text", 1)
     finally:
         await db.close()
         await other.close()
 
 
-async def test_times_are_stored_as_sqlalchemy_stores_them(db_url: str, clock: FakeClock) -> None:
-    """The direct path and the ORM write the same text for a time on SQLite (comparisons in SQL
-    are textual there), and both read it back as the same aware UTC moment."""
+async def test_a_failed_unit_leaves_nothing(db_url: str, clock: FakeClock) -> None:
+    db = Database(db_url)
+    try:
+        with pytest.raises(RuntimeError):
+            async with db.unit():
+                await save_state(db, "telegram", "6", "6", State(step="requests.text"), clock())
+                raise RuntimeError("the flow failed after the save")
+        assert await load_state(db, "telegram", "6") is None
+    finally:
+        await db.close()
+
+
+async def test_times_are_stored_in_one_form(db_url: str, clock: FakeClock) -> None:
+    """Every write of a time goes through SQLAlchemy's type, so SQLite's textual comparisons hold."""
     db = Database(db_url)
     try:
         await save_state(db, "telegram", "3", "3", State(step="home"), clock())
-        async with db.session() as s:
-            s.add(ConversationRow(channel="telegram", user_id="4", chat_id="4", step="home", params={}, data={},
-                                  stack=[], version=1, updated_at=clock()))
-        async with db.engine.connect() as conn:
-            stored = (await conn.exec_driver_sql(
-                "SELECT user_id, CAST(updated_at AS TEXT) FROM conversations WHERE user_id IN ('3', '4')")).all()
-        assert len({text for _, text in stored}) == 1, stored
+        async with db.unit():
+            await save_state(db, "telegram", "4", "4", State(step="home"), clock())
+        stored = await db.offload(lambda conn: conn.exec_driver_sql(
+            "SELECT user_id, CAST(updated_at AS TEXT) FROM conversations WHERE user_id IN ('3', '4')").all())
+        assert len(stored) == 2 and len({text for _, text in stored}) == 1, stored
     finally:
         await db.close()

@@ -99,8 +99,7 @@ def test_survey_tables_exist_on_both_databases(db_url: str) -> None:
     async def tables() -> set[str]:
         db = Database(db_url)
         try:
-            async with db.engine.connect() as conn:
-                return set(await conn.run_sync(lambda c: inspect(c).get_table_names()))
+            return set(await db.offload(lambda c: inspect(c).get_table_names()))
         finally:
             await db.close()
 
@@ -108,13 +107,12 @@ def test_survey_tables_exist_on_both_databases(db_url: str) -> None:
 
 
 def test_survey_migration_rolls_back_and_forth(tmp_path: Path) -> None:
-    url = f"sqlite+aiosqlite:///{tmp_path / 'm.db'}"
+    url = f"sqlite:///{tmp_path / 'm.db'}"
 
     async def tables() -> set[str]:
         db = Database(url)
         try:
-            async with db.engine.connect() as conn:
-                return set(await conn.run_sync(lambda c: inspect(c).get_table_names()))
+            return set(await db.offload(lambda c: inspect(c).get_table_names()))
         finally:
             await db.close()
 

@@ -95,9 +95,8 @@ async def test_answers_are_stored_without_identity(app: App, console: Dialogue) 
     await _to_question_2(console)
     for text in ("1 2", "1", "1", "3", "текст", "текст", "2", "Москва"):
         await console.say(text)
-    async with app.services.db.session() as s:
-        responses = (await s.execute(select(SurveyResponseRow))).scalars().all()
-        receipts = (await s.execute(select(SurveyReceiptRow))).scalars().all()
+    responses = await app.services.db.rows(select(*SurveyResponseRow.__table__.c))
+    receipts = await app.services.db.rows(select(*SurveyReceiptRow.__table__.c))
     assert len(responses) == 1 and len(receipts) == 1
     stored = repr([(r.id, r.survey_id, r.submitted_on, r.source, r.answers) for r in responses])
     assert "console" not in stored and "Гость" not in stored

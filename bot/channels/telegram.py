@@ -15,7 +15,6 @@ from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import PRODUCTION, TelegramAPIServer
 from aiogram.exceptions import TelegramUnauthorizedError
 from aiohttp import web
-from sqlalchemy import text as sql_text
 
 from bot.app import App
 from bot.channels.telegram_channel import ALLOWED_UPDATES, BOT_DEFAULTS, CHANNEL, TelegramChannel
@@ -91,8 +90,8 @@ async def _run_webhook(channel: TelegramChannel, stop: asyncio.Event) -> None:
 
     async def health(_: web.Request) -> web.Response:
         try:
-            async with asyncio.timeout(5), channel.services.db.session() as s:
-                await s.execute(sql_text("SELECT 1"))
+            async with asyncio.timeout(5):
+                await channel.services.db.ping()
         except Exception as exc:
             log.warning("health check: database unavailable: %s", exc)
             return web.json_response({"status": "database unavailable"}, status=503)

@@ -1,10 +1,13 @@
-"""Alembic environment: runs the migrations with the project's async engine on any backend."""
+"""Alembic environment: the migrations on SQLite (the standard library's driver, as the bot uses it)
+or PostgreSQL (asyncpg through SQLAlchemy's asyncio extension)."""
 
 from __future__ import annotations
 
 import asyncio
 
 from alembic import context
+from sqlalchemy import create_engine
+from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import create_async_engine
 
 import storage.models  # noqa: F401  (registers every table on the metadata)
@@ -33,10 +36,20 @@ async def _online() -> None:
     await engine.dispose()
 
 
+def _online_sqlite(url: str) -> None:
+    engine = create_engine(make_url(url).set(drivername="sqlite+pysqlite"))
+    with engine.connect() as conn:
+        _run(conn)
+        conn.commit()
+    engine.dispose()
+
+
 if context.is_offline_mode():
     context.configure(url=config.get_main_option("sqlalchemy.url"), target_metadata=target_metadata,
                       literal_binds=True)
     with context.begin_transaction():
         context.run_migrations()
+elif make_url(config.get_main_option("sqlalchemy.url") or "").get_backend_name() == "sqlite":
+    _online_sqlite(config.get_main_option("sqlalchemy.url") or "")
 else:
     asyncio.run(_online())
