@@ -17,8 +17,8 @@ from aiogram.types import CallbackQuery, Message
 from bench.mocked import TOKEN, RecordingSession
 from bot.app import App
 from bot.channels.antiflood import MemoryFloodGuard
-from bot.channels.telegram_channel import BOT_DEFAULTS, TelegramChannel
-from bot.channels.telegram_memory import LocalChatMemory
+from bot.channels.telegram.channel import BOT_DEFAULTS, TelegramChannel
+from bot.channels.telegram.memory import LocalChatMemory
 from bot.settings import Settings
 from handlers import texts
 

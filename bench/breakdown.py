@@ -15,7 +15,7 @@ from typing import Any
 
 import handlers.engine as engine_module
 from bench.mocked import RecordingSession
-from bot.channels.telegram_channel import TelegramChannel
+from bot.channels.telegram.channel import TelegramChannel
 from handlers.engine import Engine
 from storage.db import Database
 
@@ -75,7 +75,7 @@ class Breakdown:
                     lambda args, result: setattr(self, "_from", result.step if result else "new"))
         self._patch(engine_module, "save_state", "save_state", lambda args, result: setattr(self, "_to", args[4].step))
         self._patch(Engine, "handle", "engine")
-        self._patch(TelegramChannel, "_show", "show")
+        self._patch(TelegramChannel, "answer", "show")
         self._patch(TelegramChannel, "answer_query", "answer_query")
         self._patch(RecordingSession, "make_request", "api")
         self._patch_flow_queries()

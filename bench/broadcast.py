@@ -4,7 +4,7 @@
 ``rate`` messages in any second overall and one message a second per chat, and answers anything
 beyond with ``429 Too Many Requests`` and ``retry_after``, as Telegram does. The bot side is the
 production path: invitations scheduled with ``schedule_invitation``, sent by the scheduler's
-``JobRunner`` through ``App.send_now`` -> ``TelegramChannel.deliver`` on the bot of
+``JobRunner`` through the outbox sender -> ``TelegramChannel.send`` on the bot of
 ``create_bot`` (aiogram's HTTP session, the retry middleware, the broadcast pacer).
 
 ``python -m bench.broadcast --messages 10000 --out result.json``
@@ -144,7 +144,7 @@ async def schedule_invitations(app: Any, count: int) -> None:
 async def run_broadcast(count: int, *, rate: int = 30, kind: str = "sqlite") -> dict[str, Any]:
     from bot.app import App
     from bot.channels.telegram import create_bot
-    from bot.channels.telegram_channel import TelegramChannel
+    from bot.channels.telegram.channel import TelegramChannel
     from bot.scheduler import JobRunner
     from handlers import texts
 
@@ -159,7 +159,7 @@ async def run_broadcast(count: int, *, rate: int = 30, kind: str = "sqlite") -> 
             began = time.perf_counter()
             await schedule_invitations(app, count)
             scheduled_in = time.perf_counter() - began
-            runner = JobRunner(app.services, app.send_now)
+            runner = JobRunner(app)
             began = time.perf_counter()
             jobs = 0
             while (ran := await runner.run_due()) > 0:

@@ -1,14 +1,14 @@
-"""Application wiring: settings -> content -> database -> engine -> channels."""
+"""Application wiring: settings -> content -> database -> engine -> outbox sender -> channels."""
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable
 from datetime import datetime
-from typing import Protocol
+from typing import TYPE_CHECKING
 
-from bot.mailer import send_mail
-from bot.outbox import keep_for_retry
+from bot.channels.registry import configured_channels
+from bot.delivery import Sender
 from bot.overrides import with_staff_overrides
 from bot.settings import Settings
 from handlers import flows  # noqa: F401  (registers every step)
@@ -17,21 +17,15 @@ from handlers.domain.directory import Directory
 from handlers.domain.loading import load_content as domain_load
 from handlers.domain.survey import SurveyFile
 from handlers.engine import Engine
-from handlers.models import Outgoing, TransientSendError
+from handlers.models import Outgoing
 from handlers.services import Services, utc_now
 from handlers.understanding import Understanding
 from storage.db import Database
 
+if TYPE_CHECKING:
+    from bot.channels.base import Channel
+
 log = logging.getLogger(__name__)
-
-
-class Channel(Protocol):
-    name: str
-
-    async def deliver(self, out: Outgoing) -> bool:
-        """Send a message that is not an answer in the current chat: True sent, False the recipient
-        cannot receive it; raise TransientSendError when it is worth trying again later."""
-        ...
 
 
 def load_content(settings: Settings) -> tuple[Directory, SurveyFile, CalendarFile]:
@@ -44,7 +38,11 @@ class App:
         self.services = services
         self.settings = settings
         self.engine = Engine(services)
+        self.sender = Sender(self)
         self.channels: dict[str, Channel] = {}
+        # The channels this deployment has settings for: a message to one of them that is not
+        # connected at the moment waits in the outbox; to any other it is given up at once.
+        self.configured: set[str] = set(configured_channels(settings))
         self.fallback: Channel | None = None  # the console shows every message in the demo
 
     @classmethod
@@ -58,8 +56,7 @@ class App:
             await db.migrate()
         services = Services(directory=directory, surveys=surveys, calendar=WorkCalendar(calendar), db=db,
                             understanding=Understanding(directory), clock=clock, admin_ids=settings.admin_ids,
-                            survey_salt=settings.survey_salt.get_secret_value(),
-                            send_mail=lambda to, subject, body: send_mail(settings, to, subject, body))
+                            survey_salt=settings.survey_salt.get_secret_value())
         for dep in directory.departments:
             if dep.staff_chat:
                 services.staff_chats[("telegram", dep.staff_chat)] = dep.id
@@ -67,35 +64,23 @@ class App:
 
     def add_channel(self, channel: Channel) -> None:
         self.channels[channel.name] = channel
+        self.configured.add(channel.name)
 
-    async def send_now(self, out: Outgoing) -> bool:
-        """Send at once: True delivered, False the recipient cannot receive it (blocked, unknown
-        chat); raises TransientSendError when it is worth trying again later."""
-        channel = self.channels.get(out.address.channel) or self.fallback
-        if channel is None:
-            log.error("no channel %r to deliver a message to %s", out.address.channel, out.address.chat_id)
-            ok = False
-        else:
-            ok = await channel.deliver(out)
-        if out.on_result is not None:  # the sender wants to know (e.g. staff answer not delivered)
-            try:
-                follow = await out.on_result(ok)
-            except Exception:
-                log.exception("delivery result handler failed for %s:%s", out.address.channel,
-                              out.address.chat_id)
-                follow = []
-            for nxt in follow:
-                await self.deliver(nxt)
-        return ok
+    def remove_channel(self, channel: Channel) -> None:
+        if self.channels.get(channel.name) is channel:
+            del self.channels[channel.name]
+
+    def channel_for(self, name: str) -> Channel | None:
+        return self.channels.get(name) or self.fallback
 
     async def deliver(self, out: Outgoing) -> bool:
-        """Send, or keep the message in the outbox when the channel fails for now: it is retried
-        with backoff by the scheduler and listed to staff (/undelivered) if it never goes through."""
-        try:
-            return await self.send_now(out)
-        except TransientSendError as exc:
-            await keep_for_retry(self.services, out, str(exc) or type(exc).__name__)
-            return True
+        """Send one message now, outside the outbox: True delivered, False refused, unreachable or
+        no such channel; raises ``SendFailed`` when it is worth trying again later."""
+        channel = self.channel_for(out.address.channel)
+        if channel is None:
+            log.error("no channel %r to deliver a message to", out.address.channel)
+            return False
+        return await channel.deliver(out)
 
     async def close(self) -> None:
         await self.services.db.close()

@@ -38,7 +38,7 @@ async def _demo(settings: Settings) -> int:
     console = ConsoleChannel(app)
     app.add_channel(console)
     app.fallback = console
-    runner = JobRunner(app.services, app.send_now)
+    runner = JobRunner(app)
     runner.start(interval_seconds=1.0)  # staff answers, reminders and alerts show up in the demo too
     try:
         await console.run()

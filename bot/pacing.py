@@ -3,7 +3,7 @@ reminders, retries from the outbox — whatever the scheduler delivers) go out a
 below the messenger's limit instead of in bursts that it refuses.
 
 The scheduler marks its deliveries with ``bulk()``; a channel's pacer (e.g.
-``bot.channels.telegram_pacer``) waits only for calls made inside it. Answers in a conversation
+``bot.channels.telegram.pacer``) waits only for calls made inside it. Answers in a conversation
 are never paced: each follows a person's own message, and the anti-flood bounds those.
 """
 

@@ -9,34 +9,19 @@ import asyncio
 import gc
 import logging
 import signal
-from collections.abc import Awaitable, Callable
 
 from bot.app import App
+from bot.channels.registry import CHANNELS, ChannelMain, channel_main, configured_channels
 from bot.scheduler import JobRunner
 from bot.settings import Settings
 
 log = logging.getLogger(__name__)
 
-NO_CHANNELS = """Не задан ни один канал. Укажите переменные окружения (или файл .env):
-  TELEGRAM_TOKEN=<токен бота от @BotFather>
-  VK_TOKEN=<ключ доступа сообщества> и VK_GROUP_ID=<id сообщества>
-Попробовать бота без токенов: consult-bot demo"""
-
-ChannelMain = Callable[[App, asyncio.Event], Awaitable[None]]
-
-
-def configured_channels(settings: Settings) -> dict[str, ChannelMain]:
-    """The channels this deployment has credentials for, by name."""
-    channels: dict[str, ChannelMain] = {}
-    if settings.telegram_token:
-        from bot.channels.telegram import run_telegram
-
-        channels["telegram"] = run_telegram
-    if settings.vk_token and settings.vk_group_id:
-        from bot.channels.vk import run_vk
-
-        channels["vk"] = run_vk
-    return channels
+def no_channels_text() -> str:
+    lines = ["Не задан ни один канал. Укажите переменные окружения (или файл .env):"]
+    lines += [f"  {spec.what_to_set}" for spec in CHANNELS if spec.name != "email"]
+    lines.append("Попробовать бота без токенов: consult-bot demo")
+    return "\n".join(lines)
 
 
 HEALTHY_RUN = 60.0  # seconds: a channel that worked this long before failing restarts after a short pause
@@ -64,10 +49,11 @@ async def supervise(name: str, main: ChannelMain, app: App, stop: asyncio.Event)
 
 
 async def run_channels(settings: Settings) -> int:
-    channels = configured_channels(settings)
-    if not channels:
-        print(NO_CHANNELS)
+    names = configured_channels(settings)
+    if not [n for n in names if n != "email"]:
+        print(no_channels_text())
         return 2
+    channels = {name: channel_main(name) for name in names}
     app = await App.create(settings)
     # What start-up built (aiogram's ~300 models, the dictionaries, the content) is never garbage:
     # frozen, it is left out of full collections, which otherwise stall every answer for ~170 ms.
@@ -77,7 +63,7 @@ async def run_channels(settings: Settings) -> int:
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
-    runner = JobRunner(app.services, app.send_now)
+    runner = JobRunner(app)
     runner.start()
     log.info("starting channels: %s", ", ".join(channels))
     try:

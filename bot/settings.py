@@ -62,13 +62,14 @@ class Settings(BaseSettings):
     flood_rate: float = Field(default=2.0, gt=0, description="messages per second a client may send")
     flood_burst: int = Field(default=8, ge=1)
 
-    # --- e-mail duplicates of answers
+    # --- e-mail: copies of answers to clients, department mailboxes as staff destinations
     smtp_host: str | None = None
     smtp_port: int = 25
     smtp_user: str | None = None
     smtp_password: SecretStr | None = None
     smtp_from: str = "consult-bot@localhost"
-    smtp_starttls: bool = False
+    smtp_starttls: bool = False  # STARTTLS after connecting (port 587)
+    smtp_tls: bool = False  # implicit TLS from the first byte (port 465)
 
     # --- personal data and surveys
     survey_salt: SecretStr = SecretStr("change-me")

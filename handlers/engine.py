@@ -11,19 +11,33 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import traceback
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
-from datetime import datetime
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
 from typing import Any, ClassVar, Literal
 
-from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 
 from handlers import texts
 from handlers.matching import clean, is_greeting, match_label, nav_command, parse_number
-from handlers.models import Address, Attachment, Button, Contact, Document, Event, Outgoing, Reply, Venue
+from handlers.models import (
+    Address,
+    Attachment,
+    Button,
+    Contact,
+    Document,
+    Event,
+    Outgoing,
+    Reply,
+    Venue,
+    reply_from_payload,
+    reply_to_payload,
+)
 from handlers.services import Services
 from storage.conversations import State, StateConflict, load_state, save_state
 from storage.locks import lock_id, person_lock
+from storage.outbox import NewMessage, Queued, put_messages
 
 log = logging.getLogger(__name__)
 
@@ -180,8 +194,14 @@ class Context:
     def say(self, text: str | Reply, **kwargs: object) -> None:
         self.replies.append(text if isinstance(text, Reply) else Reply(text=text, **kwargs))  # type: ignore[arg-type]
 
-    def notify(self, address: Address, reply: Reply, *, staff: bool = True) -> None:
-        self.outbox.append(Outgoing(address, reply, staff))
+    def notify(self, address: Address, reply: Reply, *, staff: bool = True, department: str | None = None,
+               person: str | None = None, hook: str | None = None, hook_args: dict | None = None) -> None:
+        """A message to somebody else (staff, another client); written to the outbox with the event."""
+        self.outbox.append(Outgoing(address, reply, staff, department=department, person=person, hook=hook,
+                                    hook_args=hook_args))
+
+    def send(self, out: Outgoing) -> None:
+        self.outbox.append(out)
 
     # --- navigation
     def go(self, name: str, params: dict | None = None, *, push: bool = True) -> None:
@@ -211,6 +231,14 @@ class Context:
         return self.services.is_staff(self.event)
 
 
+def describe(exc: BaseException) -> str:
+    """An exception for the log: its type and where it happened, without its message, which may
+    quote what a person wrote or the SQL parameters of a statement (personal data)."""
+    where = "".join(traceback.format_tb(exc.__traceback__)).rstrip()
+    inner = f" ({type(exc.orig).__name__})" if isinstance(exc, DBAPIError) else ""
+    return f"{type(exc).__name__}{inner}\n{where}"
+
+
 def _token(state: State) -> str:
     raw = state.step + json.dumps(state.params, sort_keys=True, ensure_ascii=False, default=str)
     return hashlib.blake2s(raw.encode(), digest_size=3).hexdigest()
@@ -234,36 +262,81 @@ def render(screen: Screen, state: State) -> Reply:
                  menu=screen.menu)
 
 
+@dataclass(slots=True)
+class Handled:
+    """What an event produced, after its unit of work committed: ``messages`` are outbox rows
+    claimed for delivery now (in order), ``screen`` the replies shown at once and not stored
+    (navigation screens and menus, edited in place where the channel can; losing one to a crash
+    costs nobody anything: the next message shows the screen again)."""
+
+    messages: list[Queued] = field(default_factory=list)
+    screen: list[Outgoing] = field(default_factory=list)
+    duplicate: bool = False  # the update was handled before: nothing was done again
+
+    @property
+    def outgoing(self) -> list[Outgoing]:
+        """Everything to show, in order, as messages (tests and the console read it this way)."""
+        return [queued_outgoing(q) for q in self.messages] + self.screen
+
+
+def queued_outgoing(q: Queued) -> Outgoing:
+    return Outgoing(Address(q.channel, q.chat_id, q.thread_id, q.user_id), reply_from_payload(q.payload["reply"]),
+                    bool(q.payload.get("staff")), department=q.department, person=q.person, hook=q.hook,
+                    hook_args=q.hook_args, bulk=q.bulk)
+
+
+def new_message(out: Outgoing) -> NewMessage:
+    a = out.address
+    return NewMessage(a.channel, a.chat_id, a.thread_id, a.user_id,
+                      {"reply": reply_to_payload(out.reply), "staff": out.staff}, department=out.department,
+                      person=out.person, bulk=out.bulk, hook=out.hook, hook_args=out.hook_args)
+
+
+# How long a writer owns the rows it will deliver right after its commit; if it dies meanwhile,
+# the sweeper of any instance delivers them after that.
+DELIVERY_LEASE = timedelta(minutes=2)
+RECENT_UPDATES = 20  # update ids remembered per person: redeliveries come soon after the first
+
+
+async def queue(services: Services, outs: list[Outgoing], *, bulk: bool = False) -> list[Queued]:
+    """Write messages to the outbox within the caller's unit; returns those to deliver after the
+    commit (a job's, a routine's, a delivery hook's messages)."""
+    if bulk:
+        outs = [replace(o, bulk=True) for o in outs]
+    return await put_messages(services.db, [new_message(o) for o in outs], services.clock(), DELIVERY_LEASE)
+
+
 class Engine:
-    """Handles one event at a time per person (the lock), saving state after every step."""
+    """Handles one event at a time per person (the lock), in one unit of work: the domain change,
+    the conversation state and the outbox rows commit together."""
 
     def __init__(self, services: Services) -> None:
         self.services = services
 
-    async def handle(self, event: Event) -> list[Outgoing]:
-        """Process one event; always returns at least one reply for the person, never raises."""
+    async def handle(self, event: Event) -> Handled:
+        """Process one event; always answers the person (at least an apology), never raises."""
         here = Address(event.channel, event.chat_id, user_id=event.user_id)
         menu = [[Button(texts.BTN_MENU, payload=GLOBAL_PREFIX + "menu")]]
+        db = self.services.db
         try:
-            async with person_lock(self.services.db, event.key):
+            async with person_lock(db, event.key):
                 for attempt in range(3):
                     try:
-                        async with self.services.db.unit(lock=lock_id(event.key)):
-                            ctx = await self._process(event)
-                        break
+                        async with db.unit(lock=lock_id(event.key)):
+                            handled = await self._process(event, here)
+                        return handled
                     except StateConflict:
                         log.warning("state of %s:%s changed concurrently, retrying (%d)", *event.key, attempt + 1)
-                else:
-                    return [Outgoing(here, Reply(texts.BUSY, buttons=menu))]
+                return Handled(screen=[Outgoing(here, Reply(texts.BUSY, buttons=menu))])
         except (OSError, OperationalError, InterfaceError, TimeoutError) as exc:
             # The database is unreachable: apologise; the next message is tried afresh (the pool
-            # reconnects by itself), so the bot recovers without a restart.
-            log.error("database unavailable while handling %s:%s: %s", *event.key, exc)
-            return [Outgoing(here, Reply(texts.DB_UNAVAILABLE))]
-        except Exception:
-            log.exception("failed to handle %s event of %s:%s", event.channel, *event.key)
-            return [Outgoing(here, Reply(texts.INTERNAL_ERROR, buttons=menu))]
-        return [Outgoing(here, r) for r in ctx.replies] + ctx.outbox
+            # reconnects by itself), so the bot recovers without a restart. The exception's text
+            # only: SQL parameters (a client's data) are never logged.
+            log.error("database unavailable while handling %s:%s: %s", *event.key, type(exc).__name__)
+            return Handled(screen=[Outgoing(here, Reply(texts.DB_UNAVAILABLE))])
+        except Exception as exc:
+            log.error("failed to handle %s event of %s:%s: %s", event.channel, *event.key, describe(exc))
+            return Handled(screen=[Outgoing(here, Reply(texts.INTERNAL_ERROR, buttons=menu))])
 
     async def resume(self, event: Event) -> list[Outgoing] | None:
         """The screen a person stopped at (after a restart), or None if there is nothing to resume."""
@@ -274,9 +347,12 @@ class Engine:
         reply = render(await STEPS[state.step].screen(ctx), state)
         return [Outgoing(Address(event.channel, event.chat_id, user_id=event.user_id), reply)]
 
-    async def _process(self, event: Event) -> Context:
+    async def _process(self, event: Event, here: Address) -> Handled:
         db = self.services.db
         state = await load_state(db, event.channel, event.user_id) or State(step=HOME)
+        if event.update_id is not None and event.update_id in state.recent:
+            log.info("update %s of %s:%s was handled before; not again", event.update_id, *event.key)
+            return Handled(duplicate=True)
         if state.step not in STEPS:  # a step removed by an upgrade: start over politely
             state.step, state.params, state.stack = HOME, {}, []
         ctx = Context(event, state, self.services)
@@ -285,11 +361,17 @@ class Engine:
             await self._staff_chat(ctx)
         else:
             await self._dispatch(ctx)
+        screen: list[Outgoing] = []
+        durable: list[Outgoing] = []
+        for reply in ctx.replies:  # menus (a staff card's choosers) are shown at once, like screens
+            (screen if reply.menu else durable).append(Outgoing(here, reply))
         if ctx.show_screen and not staff_chat:
-            ctx.replies.append(render(await STEPS[state.step].screen(ctx), state))
+            screen.append(Outgoing(here, render(await STEPS[state.step].screen(ctx), state)))
+        if event.update_id is not None:
+            state.recent = [*state.recent, event.update_id][-RECENT_UPDATES:]
         await save_state(db, event.channel, event.user_id, event.chat_id, state, ctx.now)
-        return ctx
-
+        messages = await put_messages(db, [new_message(o) for o in durable + ctx.outbox], ctx.now, DELIVERY_LEASE)
+        return Handled(messages=messages, screen=screen)
     async def _staff_chat(self, ctx: Context) -> None:
         """A staff chat is no citizen's conversation: routers (replies to cards), action buttons and
         staff commands work there; other talk among staff is not for the bot, and no screen is shown."""

@@ -12,6 +12,7 @@ from handlers import (  # noqa: F401
     survey,
     survey_invites,
     survey_staff,
+    undelivered,
     visits,
     visits_staff,
 )

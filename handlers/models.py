@@ -6,8 +6,9 @@ flows never import aiogram or vk_api.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+import base64
+from dataclasses import asdict, dataclass, field
+from typing import Any
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,6 +40,9 @@ class Event:
     user_name: str | None = None
     reply_to: str | None = None  # id of the bot's message this one answers (staff replies to cards)
     message_id: str | None = None
+    # The channel's id of the update (Telegram update_id, VK event_id, MAX message or callback id):
+    # an update delivered again (a crash, a webhook retry) is recognised and answered once.
+    update_id: str | None = None
 
     @property
     def key(self) -> tuple[str, str]:
@@ -89,15 +93,6 @@ class Reply:
         return [b for row in self.buttons for b in row if b.payload is not None]
 
 
-class TransientSendError(Exception):
-    """A channel could not send now (network, server error, rate limit beyond its retry budget);
-    the message is worth trying again later. Permanent failures (blocked bot) return False instead."""
-
-
-class MailNotConfigured(RuntimeError):
-    """No SMTP server is configured: e-mail copies cannot be sent at all."""
-
-
 @dataclass(frozen=True, slots=True)
 class Address:
     """Where a message goes when it is not an answer to the current person (staff chats, clients)."""
@@ -110,9 +105,48 @@ class Address:
 
 @dataclass(slots=True)
 class Outgoing:
+    """A message to deliver. Everything but the current screen is written to the outbox in the
+    event's transaction and sent after the commit.
+
+    ``department``: whose staff may see it if it cannot be delivered; ``person``: the client
+    (``channel:user id``) whose data it carries, so that forgetting him removes it; ``hook``: the
+    name of a ``handlers.jobs.delivery_hook`` told the outcome, with ``hook_args``; ``bulk``: sent
+    paced under the messenger's limits (nobody waits for it)."""
+
     address: Address
     reply: Reply
     staff: bool = False  # shown as staff output in the console
-    # Called by ``App.deliver`` with whether the message arrived; returns messages to send next
-    # (e.g. tell staff that an answer could not be delivered to a client who blocked the bot).
-    on_result: Callable[[bool], Awaitable[list[Outgoing]]] | None = field(default=None, repr=False)
+    department: str | None = None
+    person: str | None = None
+    hook: str | None = None
+    hook_args: dict[str, Any] | None = None
+    bulk: bool = False
+
+
+def reply_to_payload(reply: Reply) -> dict[str, Any]:
+    """A reply as JSON-safe data for the outbox (file contents base64-encoded)."""
+    def doc(d: Document | None) -> dict[str, Any] | None:
+        return None if d is None else {"filename": d.filename, "mime": d.mime, "caption": d.caption,
+                                       "content": base64.b64encode(d.content).decode()}
+
+    return {"text": reply.text, "title": reply.title, "menu": reply.menu, "tag": reply.tag,
+            "request_contact": reply.request_contact,
+            "buttons": [[{"label": b.label, "payload": b.payload, "url": b.url} for b in row] for row in reply.buttons],
+            "venue": None if reply.venue is None else {"latitude": reply.venue.latitude,
+                                                       "longitude": reply.venue.longitude,
+                                                       "title": reply.venue.title, "address": reply.venue.address},
+            "document": doc(reply.document), "image": doc(reply.image),
+            "files": [asdict(f) for f in reply.files]}
+
+
+def reply_from_payload(data: dict[str, Any]) -> Reply:
+    def doc(d: dict[str, Any] | None) -> Document | None:
+        return None if d is None else Document(d["filename"], base64.b64decode(d["content"]), d["mime"],
+                                               d.get("caption"))
+
+    v = data.get("venue")
+    return Reply(text=data["text"], title=data.get("title"), menu=bool(data.get("menu")), tag=data.get("tag"),
+                 request_contact=bool(data.get("request_contact")),
+                 buttons=[[Button(**b) for b in row] for row in data.get("buttons") or []],
+                 venue=Venue(**v) if v else None, document=doc(data.get("document")), image=doc(data.get("image")),
+                 files=tuple(Attachment(**f) for f in data.get("files") or []))

@@ -1,23 +1,23 @@
-"""Scheduled work of written requests: delivering staff messages to clients (and telling staff when
-one did not arrive), e-mail copies, deadline alerts, the one-year retention and forgetting a client.
+"""Scheduled work of written requests: staff messages to clients (and telling staff when one did
+not arrive), e-mail copies, deadline alerts, the one-year retention and forgetting a client.
 
-Why delivery is a stored job: a staff answer is saved first and delivered by the job runner, so it
-survives a restart and is retried on network errors; the message carries an ``on_result`` hook
-that ``App.deliver`` calls with the outcome. A client who blocked the bot (the channel returns
-False) is recorded in the audit trail and staff are told at once to reach him another way.
+A staff answer is stored and written to the outbox in the staff member's event: it reaches the
+client after the commit, survives a restart and is retried on network errors. Its delivery hook
+records the outcome in the audit trail; a client who blocked the bot is reported to staff at once
+so they reach him another way. The e-mail copy is a message to the client's ``email:`` address,
+retried like any other; if it fails for good, staff and the client are told.
 """
 
 from __future__ import annotations
 
 import logging
 from datetime import datetime
-
-from aiosmtplib import SMTPException
+from typing import Any
 
 from handlers import texts
 from handlers.engine import action_payload
-from handlers.jobs import daily, job_handler
-from handlers.models import Button, MailNotConfigured, Outgoing, Reply
+from handlers.jobs import daily, delivery_hook, job_handler
+from handlers.models import Address, Button, Outgoing, Reply
 from handlers.personal import forget_hook
 from handlers.requests_common import (
     CLARIFY_TAG,
@@ -50,20 +50,11 @@ from storage.sent import forget_tag
 
 log = logging.getLogger(__name__)
 
-DELIVER = "rq_deliver"
 EMAIL = "rq_email"
 STAFF_NOTE = "rq_staff_note"
-EMAIL_ATTEMPTS = 5  # the job runner retries 4 times (1 min ... 2 h); the 5th failure is reported
 RETENTION_YEARS = 1  # the order: messages with their materials are kept one year
-
-
-async def schedule_delivery(services: Services, rq: Request, msg: RequestMessage, now: datetime) -> None:
-    """Deliver a staff message (answer, question, notice) to the client now, through the job runner."""
-    await schedule_job(services.db, DELIVER, now, {"request": rq.id, "message": msg.id}, now=now,
-                       key=f"rq:{rq.id}:deliver:{msg.id}")
-    if msg.kind == "answer" and rq.extra_channel == "email" and rq.extra_address:
-        await schedule_job(services.db, EMAIL, now, {"request": rq.id, "message": msg.id}, now=now,
-                           key=f"rq:{rq.id}:email:{msg.id}")
+DELIVERED_HOOK = "rq_delivered"
+EMAIL_HOOK = "rq_emailed"
 
 
 def client_message(services: Services, rq: Request, msg: RequestMessage) -> Reply:
@@ -80,6 +71,29 @@ def client_message(services: Services, rq: Request, msg: RequestMessage) -> Repl
     return Reply(text, buttons=[[details]])  # a notice: the text is ours, already complete
 
 
+def to_client(services: Services, rq: Request, msg: RequestMessage) -> list[Outgoing]:
+    """A staff message (answer, question, notice) for the client, with its e-mail copy when the
+    client asked for one; [] when the client can no longer be reached through the bot."""
+    address = client_address(rq)
+    if address is None or msg.text is None:
+        return []
+    reply = client_message(services, rq, msg)
+    reply.files = forwardable(msg.files, address)
+    person = f"{rq.channel}:{rq.user_id}"
+    outs = [Outgoing(address, reply, staff=False, department=rq.department, person=person, hook=DELIVERED_HOOK,
+                     hook_args={"request": rq.id, "message": msg.id})]
+    if msg.kind == "answer" and rq.extra_channel == "email" and rq.extra_address:
+        department = services.directory.department(rq.department).name
+        body = texts.RQ_EMAIL_BODY.format(
+            name=f", {rq.contact_name}" if rq.contact_name else "", number=rq.id,
+            date=fmt_date(services, rq.created_at), topic=topic_label(services, rq.topic), text=msg.text,
+            department=department, channel=channel_name(rq.channel))
+        outs.append(Outgoing(Address("email", rq.extra_address), Reply(body, title=texts.RQ_EMAIL_SUBJECT.format(
+            number=rq.id)), department=rq.department, person=person, hook=EMAIL_HOOK,
+            hook_args={"request": rq.id, "message": msg.id}))
+    return outs
+
+
 def _undelivered_note(services: Services, rq: Request) -> Outgoing:
     contacts = ", ".join(p for p in (rq.contact_name, rq.contact_phone,
                                      rq.extra_address if rq.extra_channel == "email" else None) if p)
@@ -89,60 +103,41 @@ def _undelivered_note(services: Services, rq: Request) -> Outgoing:
     return staff_note(services, rq.department, text, request_id=rq.id)
 
 
-@job_handler(DELIVER)
-async def deliver_to_client(job: Job, services: Services) -> list[Outgoing]:
-    rq = await get_request(services.db, job.payload["request"])
-    msg = await get_message(services.db, job.payload["message"])
+@delivery_hook(DELIVERED_HOOK)
+async def message_delivered(services: Services, args: dict[str, Any], delivered: bool) -> list[Outgoing]:
+    rq = await get_request(services.db, args["request"])
+    msg = await get_message(services.db, args["message"])
     if rq is None or msg is None:
-        return []  # deleted meanwhile (retention)
+        return []  # deleted meanwhile (retention, forgotten)
+    await record_delivery(services.db, msg.id, delivered, services.clock())
+    if delivered:
+        if msg.kind == "answer" and rq.user_id and rq.chat_id:
+            # An answered request: how satisfied was the client? (the survey decides if it may ask)
+            await schedule_invitation(services, rq.channel, rq.user_id, rq.chat_id, "request",
+                                      invitation_delay(services, "request"))
+        return []
+    log.warning("request %d: message %d not delivered to the client", rq.id, msg.id)
+    return [_undelivered_note(services, rq)]
+
+
+@delivery_hook(EMAIL_HOOK)
+async def email_sent(services: Services, args: dict[str, Any], delivered: bool) -> list[Outgoing]:
+    rq = await get_request(services.db, args["request"])
+    if rq is None:
+        return []
+    now = services.clock()
+    if delivered:
+        await note_action(services.db, rq.id, SYSTEM, "emailed", now, new=str(args["message"]))
+        return []
+    await note_action(services.db, rq.id, SYSTEM, "email_failed", now, new=texts.ST_EMAIL_ERROR)
+    outs = [staff_note(services, rq.department, texts.ST_EMAIL_FAILED.format(
+        number=rq.id, email=rq.extra_address or "—", reason=texts.ST_EMAIL_ERROR), request_id=rq.id)]
     address = client_address(rq)
-    if address is None or msg.text is None:
-        return [staff_note(services, rq.department, texts.ST_GONE.format(number=rq.id), request_id=rq.id)]
-    reply = client_message(services, rq, msg)
-    reply.files = forwardable(msg.files, address)
-
-    async def on_result(delivered: bool) -> list[Outgoing]:
-        await record_delivery(services.db, msg.id, delivered, services.clock())
-        if delivered:
-            if msg.kind == "answer" and rq.user_id and rq.chat_id:
-                # An answered request: how satisfied was the client? (the survey decides if it may ask)
-                await schedule_invitation(services, rq.channel, rq.user_id, rq.chat_id, "request",
-                                          invitation_delay(services, "request"))
-            return []
-        log.warning("request %d: message %d not delivered to %s:%s", rq.id, msg.id, rq.channel, rq.chat_id)
-        return [_undelivered_note(services, rq)]
-
-    return [Outgoing(address, reply, staff=False, on_result=on_result)]
-
-
-@job_handler(EMAIL)
-async def email_copy(job: Job, services: Services) -> list[Outgoing]:
-    rq = await get_request(services.db, job.payload["request"])
-    msg = await get_message(services.db, job.payload["message"])
-    if rq is None or msg is None or not rq.extra_address or msg.text is None:
-        return []
-    department = services.directory.department(rq.department).name
-    body = texts.RQ_EMAIL_BODY.format(
-        name=f", {rq.contact_name}" if rq.contact_name else "", number=rq.id, date=fmt_date(services, rq.created_at),
-        topic=topic_label(services, rq.topic), text=msg.text, department=department,
-        channel=channel_name(rq.channel))
-    try:
-        if services.send_mail is None:
-            raise MailNotConfigured("no mail sender")
-        await services.send_mail(rq.extra_address, texts.RQ_EMAIL_SUBJECT.format(number=rq.id), body)
-    except MailNotConfigured:
-        reason = texts.ST_EMAIL_NOT_CONFIGURED
-    except (SMTPException, OSError, TimeoutError) as exc:
-        if job.attempts < EMAIL_ATTEMPTS:
-            raise  # the runner retries later
-        log.error("request %d: e-mail copy to %s failed for good: %s", rq.id, rq.extra_address, exc)
-        reason = texts.ST_EMAIL_ERROR
-    else:
-        await note_action(services.db, rq.id, SYSTEM, "emailed", services.clock(), new=str(msg.id))
-        return []
-    await note_action(services.db, rq.id, SYSTEM, "email_failed", services.clock(), new=reason)
-    return [staff_note(services, rq.department, texts.ST_EMAIL_FAILED.format(
-        number=rq.id, email=rq.extra_address, reason=reason), request_id=rq.id)]
+    if address is not None:  # the client chose the copy: he should know it did not come
+        outs.append(Outgoing(address, Reply(texts.RQ_EMAIL_COPY_FAILED.format(number=rq.id,
+                                                                               email=rq.extra_address or "")),
+                             department=rq.department, person=f"{rq.channel}:{rq.user_id}"))
+    return outs
 
 
 @job_handler(STAFF_NOTE)

@@ -41,7 +41,7 @@ from handlers.requests_common import (
     staff_address,
     topic_label,
 )
-from handlers.requests_jobs import schedule_delivery
+from handlers.requests_jobs import to_client
 from storage.requests import (
     Actor,
     Request,
@@ -150,8 +150,8 @@ def _chooser(rq: Request, text: str, name: str, choices: list[tuple[str, str]]) 
 
 
 async def _to_client(ctx: Context, rq: Request, kind: str, text: str, files: tuple[Attachment, ...] = ()) -> bool:
-    """Store a staff message for the client and have the job runner deliver it. False (and staff
-    told why) when the client cannot be reached through the bot at all."""
+    """Store a staff message for the client; it goes out (with its e-mail copy) after this event
+    commits. False (and staff told why) when the client cannot be reached through the bot at all."""
     address = client_address(rq)
     if address is None:
         ctx.say(texts.ST_GONE.format(number=rq.id))
@@ -160,7 +160,8 @@ async def _to_client(ctx: Context, rq: Request, kind: str, text: str, files: tup
     msg = await add_message(ctx.services.db, rq.id, author="staff", kind=kind, text=text, files=stored,
                             now=ctx.now, staff=actor(ctx))
     await note_action(ctx.services.db, rq.id, actor(ctx), kind, ctx.now, new=str(msg.id))  # who wrote what, when
-    await schedule_delivery(ctx.services, rq, msg, ctx.now)
+    for out in to_client(ctx.services, rq, msg):
+        ctx.send(out)
     if stored and len(forwardable(stored, address)) < len(stored):
         ctx.say(texts.ST_FILES_NOT_FORWARDED.format(channel=channel_name(rq.channel)))
     return True

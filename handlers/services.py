@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
@@ -21,9 +21,6 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
-SendMail = Callable[[str, str, str], Awaitable[None]]  # to, subject, body
-
-
 @dataclass
 class Services:
     directory: Directory
@@ -34,7 +31,6 @@ class Services:
     clock: Callable[[], datetime] = utc_now
     admin_ids: frozenset[str] = frozenset()  # "channel:user" of those who may act for any department
     survey_salt: str = ""  # keys the survey's anonymous receipts (HMAC)
-    send_mail: SendMail | None = None  # raises MailNotConfigured when there is no mail server
     # Filled by the application: which (channel, chat id) pairs are staff chats.
     staff_chats: dict[tuple[str, str], str] = field(default_factory=dict)  # -> department id
     extras: dict[str, Any] = field(default_factory=dict)

@@ -24,6 +24,7 @@ class State:
     data: dict = field(default_factory=dict)
     stack: list = field(default_factory=list)
     version: int = 0  # 0: never saved
+    recent: list = field(default_factory=list)  # ids of the last updates handled (newest last)
 
 
 # Loaded and saved around every event, the bot's hottest path: statements built once, with bound
@@ -31,8 +32,9 @@ class State:
 # person's advisory lock).
 _T = ConversationRow.__table__
 _KEY = (_T.c.channel == bindparam("k_channel")) & (_T.c.user_id == bindparam("k_user"))
-_LOAD = select(_T.c.step, _T.c.params, _T.c.data, _T.c.stack, _T.c.version).where(_KEY)
-_VALUES = {name: bindparam(f"v_{name}") for name in ("chat_id", "step", "params", "data", "stack", "updated_at")}
+_LOAD = select(_T.c.step, _T.c.params, _T.c.data, _T.c.stack, _T.c.version, _T.c.recent_updates).where(_KEY)
+_VALUES = {name: bindparam(f"v_{name}") for name in ("chat_id", "step", "params", "data", "stack", "updated_at",
+                                                     "recent_updates")}
 # A first message of a person: no row comes back if somebody saved one meanwhile.
 _INSERT = insert_new(_T, {"channel": bindparam("k_channel"), "user_id": bindparam("k_user"), "version": 1, **_VALUES},
                      key=(_T.c.channel, _T.c.user_id), returning=(_T.c.version,))
@@ -43,9 +45,9 @@ _UPDATE = (update(_T).where(_KEY, _T.c.version == bindparam("k_version"))
 
 
 def _state(row: Sequence[Any]) -> State:
-    step, params, data, stack, version = row
+    step, params, data, stack, version, recent = row
     return State(step=step, params=dict(params or {}), data=dict(data or {}), stack=list(stack or []),
-                 version=version)
+                 version=version, recent=list(recent or []))
 
 
 async def load_state(db: Database, channel: str, user_id: str) -> State | None:
@@ -58,7 +60,7 @@ async def save_state(db: Database, channel: str, user_id: str, chat_id: str, sta
     """Write the state if nobody changed it meanwhile (optimistic version check)."""
     values = {"k_channel": channel, "k_user": user_id, "k_version": state.version, "v_chat_id": chat_id,
               "v_step": state.step, "v_params": state.params, "v_data": state.data, "v_stack": state.stack,
-              "v_updated_at": now}
+              "v_updated_at": now, "v_recent_updates": state.recent}
     written = bool(await db.rows(_INSERT if state.version == 0 else _UPDATE, values))
     if not written:
         raise StateConflict(f"{channel}:{user_id} changed since version {state.version}")

@@ -1,6 +1,7 @@
 """Every table of the bot, imported in one place for Alembic and for tests."""
 
 from storage.jobs import JobRow
+from storage.outbox import OutboxRow
 from storage.positions import ChannelPositionRow
 from storage.requests import RequestAuditRow, RequestMessageRow, RequestRow
 from storage.sent import SentMessageRow
@@ -8,6 +9,20 @@ from storage.survey import SurveyInvitationRow, SurveyOptOutRow, SurveyReceiptRo
 from storage.tables import ClientRow, ConversationRow
 from storage.visits import VisitClosureRow, VisitRow
 
-__all__ = ["ChannelPositionRow", "ClientRow", "ConversationRow", "JobRow", "RequestAuditRow", "RequestMessageRow",
-           "RequestRow", "SentMessageRow", "SurveyInvitationRow", "SurveyOptOutRow", "SurveyReceiptRow",
-           "SurveyResponseRow", "VisitClosureRow", "VisitRow"]
+__all__ = [
+    "ChannelPositionRow",
+    "ClientRow",
+    "ConversationRow",
+    "JobRow",
+    "OutboxRow",
+    "RequestAuditRow",
+    "RequestMessageRow",
+    "RequestRow",
+    "SentMessageRow",
+    "SurveyInvitationRow",
+    "SurveyOptOutRow",
+    "SurveyReceiptRow",
+    "SurveyResponseRow",
+    "VisitClosureRow",
+    "VisitRow",
+]

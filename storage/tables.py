@@ -24,6 +24,9 @@ class ConversationRow(Base):
     stack: Mapped[list] = mapped_column(JSON, default=list)
     version: Mapped[int] = mapped_column(Integer, default=0)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # The last updates of this person that were handled (channel ids): a redelivered one (after a
+    # crash, a webhook retry) is recognised and not handled again.
+    recent_updates: Mapped[list | None] = mapped_column(JSON)
 
 
 class ClientRow(Base):

@@ -24,6 +24,7 @@ from sqlalchemy.engine import make_url
 from bot.app import App
 from bot.channels.console import ConsoleChannel
 from bot.settings import Settings
+from handlers.models import Event, Outgoing
 from storage.base import Base
 from storage.db import Database
 
@@ -157,6 +158,14 @@ def pool_checkouts(db: Database) -> list[object]:
     return taken
 
 
+async def handle(app: App, event: Event) -> list[Outgoing]:
+    """One event straight through the engine, its committed messages then delivered (or given up:
+    no channel of that name may run in the test), as every channel does; what it showed, in order."""
+    handled = await app.engine.handle(event)
+    await app.sender.deliver(handled.messages)
+    return handled.outgoing
+
+
 class Dialogue:
     """A citizen at the console: ``await d.say("привет")`` returns what the bot printed."""
 
@@ -166,7 +175,7 @@ class Dialogue:
         self.transcript: list[str] = []
 
     async def say(self, text: str) -> str:
-        answer = await self.channel.send(text)
+        answer = await self.channel.send_line(text)
         self.transcript += [f"> {text}", answer]
         return answer
 

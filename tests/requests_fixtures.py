@@ -25,10 +25,9 @@ async def staff_app(settings: Settings, clock: FakeClock) -> AsyncIterator[App]:
 @pytest.fixture
 def tg(staff_app: App) -> RecordingChannel:
     channel = RecordingChannel(staff_app)
-    staff_app.add_channel(channel)
     return channel
 
 
 @pytest.fixture
 def runner(staff_app: App) -> JobRunner:
-    return JobRunner(staff_app.services, staff_app.deliver, worker="test")
+    return JobRunner(staff_app, worker="test")

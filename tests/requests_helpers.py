@@ -6,41 +6,52 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from bot.app import App
+from bot.channels.antiflood import MemoryFloodGuard
+from bot.channels.base import Channel, Here, Unreachable
 from bot.channels.console import render_text
 from bot.settings import Settings
-from handlers.models import Attachment, Event, Outgoing
-from storage.sent import record_sent
+from handlers.models import Address, Attachment, Event, Outgoing, Reply
 
 STAFF_CHAT = "-1001"  # the personnel department's chat
 OTHER_CHAT = "-1002"  # the awards department's chat
 HEAD = "777"  # head of the personnel department
 
 
+class _Recorder(Channel):
+    """The channel itself: keeps what it sends, refuses chats of people who blocked the bot."""
+
+    def __init__(self, app: App, owner: RecordingChannel) -> None:
+        super().__init__(app, flood=MemoryFloodGuard(1000, 1000))
+        self.owner = owner
+
+    async def send(self, address: Address, reply: Reply, *, key: str, here: Here | None = None) -> list[str]:
+        if address.chat_id in self.owner.unreachable:
+            raise Unreachable("blocked by the user")
+        self.owner._next += 1
+        message_id = str(self.owner._next)
+        self.owner.sent.append((message_id, Outgoing(address, reply)))
+        if here is not None:
+            self.owner._shown.append(render_text(reply))
+        return [message_id]
+
+
 @dataclass
 class RecordingChannel:
-    """A channel that keeps every message it sends, with message ids, and records card tags the
-    way the Telegram channel does (so that staff replies to cards can be matched)."""
+    """A channel that keeps every message it sends, with message ids; card tags are recorded as by
+    every channel (so that staff replies to cards can be matched)."""
 
     app: App
     name: str = "telegram"
     unreachable: set[str] = field(default_factory=set)  # chat ids whose users blocked the bot
     sent: list[tuple[str, Outgoing]] = field(default_factory=list)
     _next: int = 100
+    _shown: list[str] = field(default_factory=list)
+    channel: _Recorder = field(init=False)
 
-    async def _record(self, out: Outgoing) -> str:
-        self._next += 1
-        message_id = str(self._next)
-        self.sent.append((message_id, out))
-        if out.reply.tag:
-            await record_sent(self.app.services.db, self.name, out.address.chat_id, [message_id], out.reply.tag,
-                              self.app.services.clock())
-        return message_id
-
-    async def deliver(self, out: Outgoing) -> bool:
-        if out.address.chat_id in self.unreachable:
-            return False
-        await self._record(out)
-        return True
+    def __post_init__(self) -> None:
+        self.channel = _Recorder(self.app, self)
+        self.channel.name = self.name  # type: ignore[misc]
+        self.app.add_channel(self.channel)
 
     def chat(self, chat_id: str) -> list[str]:
         return [render_text(o.reply) for _, o in self.sent if o.address.chat_id == chat_id]
@@ -66,13 +77,9 @@ class RecordingChannel:
         chat = chat_id or user_id
         event = Event(channel=self.name, user_id=user_id, chat_id=chat, text=text, payload=payload,
                       reply_to=reply_to, attachments=attachments, user_name=user_name)
-        shown: list[str] = []
-        for out in await self.app.engine.handle(event):
-            if out.address.channel == self.name and out.address.chat_id == chat and out.on_result is None:
-                await self._record(out)
-                shown.append(render_text(out.reply))
-            else:
-                await self.app.deliver(out)
+        self._shown = []
+        await self.channel.receive(event, Here(chat, user_id))
+        shown, self._shown = self._shown, []
         return "\n\n".join(shown)
 
     def buttons(self, chat_id: str) -> dict[str, str]:

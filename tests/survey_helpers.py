@@ -10,6 +10,7 @@ from bot.app import App
 from bot.channels.console import render_text
 from handlers.models import Event, Outgoing
 from tests.conftest import ROOT
+from tests.conftest import handle as handle_event
 
 Q1_START = "Вы скорее удовлетворены или скорее не удовлетворены"
 BOTH_SOURCES = [
@@ -21,12 +22,12 @@ BOTH_SOURCES = [
 
 async def press(app: App, payload: str, user: str = "console") -> str:
     """A button press (callback payload) of a console user; returns what he sees."""
-    outs = await app.engine.handle(Event(channel="console", user_id=user, chat_id=user, payload=payload))
+    outs = await handle_event(app, Event(channel="console", user_id=user, chat_id=user, payload=payload))
     return "\n\n".join(render_text(o.reply) for o in outs if o.address.chat_id == user)
 
 
 async def handle(app: App, text: str, user: str = "console") -> list[Outgoing]:
-    return await app.engine.handle(Event(channel="console", user_id=user, chat_id=user, text=text))
+    return await handle_event(app, Event(channel="console", user_id=user, chat_id=user, text=text))
 
 
 def custom_survey_file(tmp_path: Path, **invitations: object) -> Path:

@@ -27,9 +27,9 @@ from aiogram.types import BufferedInputFile, InputFile, Update
 
 from bot.app import App
 from bot.channels.antiflood import MemoryFloodGuard
-from bot.channels.telegram_channel import BOT_DEFAULTS, TelegramChannel
-from bot.channels.telegram_memory import ChatMemory, LocalChatMemory
-from bot.channels.telegram_retry import RetryMiddleware, RetryPolicy
+from bot.channels.telegram.channel import BOT_DEFAULTS, TelegramChannel
+from bot.channels.telegram.memory import ChatMemory, LocalChatMemory
+from bot.channels.telegram.retry import RetryMiddleware, RetryPolicy
 from tests.fake_telegram_api import BotAPIError, FakeBotAPI, Sent
 
 

@@ -13,7 +13,7 @@ import pytest
 from bot.app import App
 from handlers.domain.directory import Topic
 from handlers.domain.fields import phone_display
-from tests.conftest import ROOT, Dialogue
+from tests.conftest import ROOT, Dialogue, handle
 from tests.directory_walk import leaf_path
 
 
@@ -157,7 +157,7 @@ async def test_sticker_and_photo_get_a_polite_answer(app: App) -> None:
     from handlers.models import Attachment, Event
 
     for kind in ("sticker", "photo", "voice"):
-        outs = await app.engine.handle(Event("console", "u1", "u1", attachments=(Attachment(kind),)))
+        outs = await handle(app, Event("console", "u1", "u1", attachments=(Attachment(kind),)))
         assert outs and "Я понимаю текст и кнопки" in outs[0].reply.text
         assert outs[-1].reply.buttons, "options are offered again"
 
@@ -165,11 +165,11 @@ async def test_sticker_and_photo_get_a_polite_answer(app: App) -> None:
 async def test_stale_button_from_an_old_message(app: App) -> None:
     from handlers.models import Event
 
-    first = await app.engine.handle(Event("console", "u2", "u2", text="привет"))
+    first = await handle(app, Event("console", "u2", "u2", text="привет"))
     old_payload = first[-1].reply.buttons[0][0].payload  # "Конкурсы и кадровый резерв"
-    await app.engine.handle(Event("console", "u2", "u2", payload=old_payload))
-    await app.engine.handle(Event("console", "u2", "u2", text="Результаты конкурса"))
-    outs = await app.engine.handle(Event("console", "u2", "u2", payload=old_payload))
+    await handle(app, Event("console", "u2", "u2", payload=old_payload))
+    await handle(app, Event("console", "u2", "u2", text="Результаты конкурса"))
+    outs = await handle(app, Event("console", "u2", "u2", payload=old_payload))
     assert "кнопка из прошлого сообщения" in outs[0].reply.text
     assert "о результатах конкурса" in outs[-1].reply.text  # the current card is shown again
     assert "Кадровый резерв" not in outs[-1].reply.text
@@ -179,11 +179,11 @@ async def test_state_survives_a_restart(settings, clock) -> None:  # type: ignor
     from handlers.models import Event
 
     first = await App.create(settings, clock=clock, migrate=False)
-    await first.engine.handle(Event("console", "u3", "u3", text="привет"))
-    await first.engine.handle(Event("console", "u3", "u3", text="6"))
+    await handle(first, Event("console", "u3", "u3", text="привет"))
+    await handle(first, Event("console", "u3", "u3", text="6"))
     await first.close()
     second = await App.create(settings, clock=clock, migrate=False)
-    outs = await second.engine.handle(Event("console", "u3", "u3", text="2"))  # "Наградной лист и документы"
+    outs = await handle(second, Event("console", "u3", "u3", text="2"))  # "Наградной лист и документы"
     await second.close()
     assert "наградной лист" in outs[-1].reply.text.lower()
     assert "+7 (812) 539-46-84" in outs[-1].reply.text
@@ -205,7 +205,7 @@ async def test_main_menu_fits_in_ten_buttons(app: App) -> None:
     """VK shows at most ten buttons under a message: the main menu must stay within that."""
     from handlers.models import Event
 
-    outs = await app.engine.handle(Event("vk", "9", "9", text="привет"))
+    outs = await handle(app, Event("vk", "9", "9", text="привет"))
     menu = outs[-1].reply
     assert len(menu.payload_buttons()) <= 10
     assert [b.label for b in menu.payload_buttons()][6:] == ["Личный приём", "Обращения в отдел",

@@ -17,7 +17,7 @@ import handlers.engine as engine_module
 from bot.app import App
 from bot.settings import Settings
 from handlers.models import Event
-from tests.conftest import ROOT
+from tests.conftest import ROOT, handle
 
 
 class CuttableProxy:
@@ -76,18 +76,18 @@ async def test_database_outage_apology_and_recovery(pg_url: str | None, tmp_path
     url = real.set(host="127.0.0.1", port=proxy.port).render_as_string(hide_password=False)
     app = await _app(url, tmp_path, clock)
     try:
-        outs = await app.engine.handle(Event("telegram", "501", "501", text="привет"))
+        outs = await handle(app, Event("telegram", "501", "501", text="привет"))
         assert "Здравствуйте" in outs[0].reply.text
 
         await proxy.cut()
         with caplog.at_level(logging.ERROR):
-            outs = await asyncio.wait_for(app.engine.handle(Event("telegram", "501", "501", text="2")), 30)
+            outs = await asyncio.wait_for(handle(app, Event("telegram", "501", "501", text="2")), 30)
         assert len(outs) == 1
         assert "временные технические неполадки" in outs[0].reply.text
         assert any("database unavailable" in r.getMessage() for r in caplog.records)
 
         await proxy.start()  # the database is back, on the same address
-        outs = await asyncio.wait_for(app.engine.handle(Event("telegram", "501", "501", text="2")), 30)
+        outs = await asyncio.wait_for(handle(app, Event("telegram", "501", "501", text="2")), 30)
         assert "Что вас интересует по аттестации?" in outs[-1].reply.text, "recovered without a restart"
     finally:
         await app.close()
@@ -111,15 +111,15 @@ async def test_connection_lost_in_the_middle_of_an_event(pg_url: str | None, tmp
         return await real_load(db, channel, user_id)
 
     try:
-        outs = await app.engine.handle(Event("telegram", "502", "502", text="привет"))
+        outs = await handle(app, Event("telegram", "502", "502", text="привет"))
         assert "Здравствуйте" in outs[0].reply.text
         engine_module.load_state = load_after_the_connection_dies  # type: ignore[assignment]
         try:
-            outs = await asyncio.wait_for(app.engine.handle(Event("telegram", "502", "502", text="2")), 30)
+            outs = await asyncio.wait_for(handle(app, Event("telegram", "502", "502", text="2")), 30)
         finally:
             engine_module.load_state = real_load
         assert len(outs) == 1 and "временные технические неполадки" in outs[0].reply.text
-        outs = await asyncio.wait_for(app.engine.handle(Event("telegram", "502", "502", text="2")), 30)
+        outs = await asyncio.wait_for(handle(app, Event("telegram", "502", "502", text="2")), 30)
         assert "Что вас интересует по аттестации?" in outs[-1].reply.text
     finally:
         await admin.close()

@@ -12,6 +12,7 @@ from collections import Counter
 from datetime import timedelta
 
 from bot.app import App
+from bot.channels.base import Channel, Here
 from bot.scheduler import JobRunner
 from handlers.engine import Context, Option, Screen, Step, step
 from handlers.jobs import job_handler
@@ -19,6 +20,7 @@ from handlers.models import Address, Event, Outgoing, Reply
 from handlers.services import Services
 from storage.conversations import load_state
 from storage.jobs import Job, pending_jobs, schedule_job
+from tests.conftest import handle
 
 
 @step
@@ -45,7 +47,7 @@ async def _two_instances(settings, clock) -> tuple[App, App]:  # type: ignore[no
 async def test_concurrent_updates_of_one_person_at_two_instances_lose_nothing(settings, clock) -> None:  # type: ignore[no-untyped-def]
     a, b = await _two_instances(settings, clock)
     try:
-        first = await a.engine.handle(Event("telegram", "42", "42", text="привет"))
+        first = await handle(a, Event("telegram", "42", "42", text="привет"))
         assert first
         # Put the person on the collecting step, then fire 30 answers at both instances at once.
         from storage.conversations import save_state
@@ -56,7 +58,7 @@ async def test_concurrent_updates_of_one_person_at_two_instances_lose_nothing(se
         await save_state(a.services.db, "telegram", "42", "42", state, clock())
         texts = [f"ответ {i}" for i in range(30)]
         results = await asyncio.gather(*(
-            (a if i % 2 else b).engine.handle(Event("telegram", "42", "42", text=t)) for i, t in enumerate(texts)))
+            handle(a if i % 2 else b, Event("telegram", "42", "42", text=t)) for i, t in enumerate(texts)))
         for outs in results:
             assert outs and "Записано" in outs[-1].reply.text, "every update got its reply"
         final = await load_state(a.services.db, "telegram", "42")
@@ -68,6 +70,21 @@ async def test_concurrent_updates_of_one_person_at_two_instances_lose_nothing(se
 
 
 SENT: Counter[int] = Counter()
+
+
+class _Recording(Channel):
+    """The channel "test": which instance delivered which reminder."""
+
+    name = "test"
+
+    def __init__(self, app: App, instance: str, log: list[tuple[str, int]]) -> None:
+        super().__init__(app)
+        self.instance = instance
+        self.log = log
+
+    async def send(self, address: Address, reply: Reply, *, key: str, here: Here | None = None) -> list[str]:
+        self.log.append((self.instance, int(address.chat_id)))
+        return [key]
 
 
 @job_handler("test_ping")
@@ -85,14 +102,9 @@ async def test_two_schedulers_run_500_due_reminders_exactly_once(settings, clock
             await schedule_job(a.services.db, "test_ping", clock() - timedelta(minutes=1), {"n": n}, now=clock(),
                                key=f"ping:{n}")
 
-        def deliver_as(name: str):  # type: ignore[no-untyped-def]
-            async def deliver(out: Outgoing) -> bool:
-                delivered.append((name, int(out.address.chat_id)))
-                return True
-            return deliver
-
-        runners = [JobRunner(a.services, deliver_as("a"), worker="a"),
-                   JobRunner(b.services, deliver_as("b"), worker="b")]
+        a.add_channel(_Recording(a, "a", delivered))
+        b.add_channel(_Recording(b, "b", delivered))
+        runners = [JobRunner(a, worker="a"), JobRunner(b, worker="b")]
 
         async def drain(runner: JobRunner) -> None:
             while await runner.run_due(limit=25):
@@ -115,17 +127,13 @@ async def test_a_crashed_instance_leaves_its_jobs_to_the_other(settings, clock) 
         await schedule_job(a.services.db, "test_ping", clock(), {"n": 7}, now=clock(), key="ping:crash")
         claimed = await claim_due_jobs(a.services.db, clock(), worker="a", kinds=("test_ping",))
         assert len(claimed) == 1  # instance a took it ... and died before finishing
-        got: list[Outgoing] = []
-
-        async def deliver(out: Outgoing) -> bool:
-            got.append(out)
-            return True
-
-        runner = JobRunner(b.services, deliver, worker="b")
+        got: list[tuple[str, int]] = []
+        b.add_channel(_Recording(b, "b", got))
+        runner = JobRunner(b, worker="b")
         assert await runner.run_due() == 0, "the lease of a is still valid"
         clock.advance(minutes=6)
         assert await runner.run_due() == 1, "after the lease expired b runs it"
-        assert got[0].reply.text == "Напоминание 7"
+        assert got == [("b", 7)]
     finally:
         await a.close()
         await b.close()

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from bot.app import App
 from bot.settings import Settings
 from handlers.models import Attachment, Contact, Event
-from tests.conftest import ROOT, FakeClock
+from tests.conftest import ROOT, FakeClock, handle
 
 WORDS = ["привет", "назад", "меню", "отмена", "помощь", "да", "нет", "1", "2", "7", "15", "0", "/start",
          "/forget", "/requests", "/visits", "как попасть в кадровый резерв", "наградной лист", "налоговый вычет",
@@ -53,7 +53,7 @@ async def _play(template: Path, steps: list[tuple[str, object]]) -> None:
                     ev = Event("telegram", "7", "7", attachments=(Attachment(str(value), file_id="f1"),))
                 elif kind == "contact":
                     ev = Event("telegram", "7", "7", contact=Contact(str(value)))
-                outs = await app.engine.handle(ev)
+                outs = await handle(app, ev)
                 mine = [o for o in outs if o.address.chat_id == "7" and not o.staff]
                 assert mine, f"no reply to {kind} {str(value)[:40]!r}"
                 assert all(o.reply.text.strip() for o in mine)

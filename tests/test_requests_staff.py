@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from bot.app import App
-from bot.channels.telegram_render import html_chunks
+from bot.channels.telegram.render import html_chunks
 from bot.scheduler import JobRunner
 from handlers.engine import action_payload
 from handlers.models import Attachment
@@ -47,7 +47,7 @@ async def test_card_in_staff_chat_and_reply_to_it_reaches_the_client(tg: Recordi
     answer = await tg.send(STAFF, "Справка готова, заберите в каб. 210.", chat_id=STAFF_CHAT, reply_to=card_id,
                            user_name="Мария Кадрова")
     assert answer == "Ответ по обращению №1 принят и отправляется клиенту (Telegram)."
-    assert await runner.run_due() == 1
+    assert await runner.run_due() == 0  # nothing waits: the answer went out when the staff event committed
     to_client = tg.last(CLIENT)
     assert to_client.startswith("Ответ на ваше обращение №1 (тема «Иные кадровые вопросы»):")
     assert "Справка готова, заберите в каб. 210." in to_client and "Отдел кадров Управления" in to_client
@@ -163,7 +163,6 @@ async def test_files_of_the_client_are_forwarded_with_the_card(tg: RecordingChan
     assert "Вложения (2): фото — переслан ниже; запрос.pdf — переслан ниже" in card.text
     # a VK client's files cannot be re-sent to Telegram by id: the card says what and where they are
     vk = RecordingChannel(staff_app, name="vk")
-    staff_app.add_channel(vk)
     await write_request(vk, "42", files=(Attachment("photo", file_id="https://vk.example/photo.jpg"),))
     card = tg.outgoing(STAFF_CHAT)[-1].reply
     assert card.text.startswith("Обращение №2") and card.files == ()
@@ -180,7 +179,6 @@ async def test_files_of_the_client_are_forwarded_with_the_card(tg: RecordingChan
 async def test_staff_files_go_to_a_telegram_client_but_not_to_vk(tg: RecordingChannel, runner: JobRunner,
                                                                  staff_app: App) -> None:
     vk = RecordingChannel(staff_app, name="vk")
-    staff_app.add_channel(vk)
     await write_request(tg, CLIENT)
     await write_request(vk, "42")
     scan = (Attachment("document", file_id="BQAD-scan", filename="справка.pdf"),)

@@ -146,30 +146,30 @@ async def test_resume_at_the_same_question_after_a_restart(app: App, console: Di
     try:
         channel = ConsoleChannel(again, stdin=io.StringIO(), stdout=io.StringIO(), files_dir=tmp_path / "f2")
         again.add_channel(channel)
-        answer = await channel.send("Нет")
+        answer = await channel.send_line("Нет")
         assert "【Вопрос 5 из 9】" in answer
 
         # an interruption: the client goes to the menu, asks something, then comes back
-        await channel.send("меню")
-        await channel.send("Контакты и часы работы")
-        await channel.send("меню")
-        answer = await channel.send("Оценить качество")
+        await channel.send_line("меню")
+        await channel.send_line("Контакты и часы работы")
+        await channel.send_line("меню")
+        answer = await channel.send_line("Оценить качество")
         assert "Вы уже начали отвечать: осталось вопросов — 5" in answer
         assert "1. Продолжить" in answer and "2. Начать заново" in answer
-        answer = await channel.send("Продолжить")
+        answer = await channel.send_line("Продолжить")
         assert "【Вопрос 5 из 9】" in answer
         # "back" walks through the answers given before the interruption
-        answer = await channel.send("назад")
+        answer = await channel.send_line("назад")
         assert "【Вопрос 4 из 9】" in answer and "Ваш ответ сейчас: Нет" in answer
-        answer = await channel.send("назад")
+        answer = await channel.send_line("назад")
         assert "【Вопрос 3 из 9】" in answer and "Ваш ответ сейчас: Пользуюсь время от времени" in answer
-        answer = await channel.send("назад")
+        answer = await channel.send_line("назад")
         assert "  1. ✅ Официальный сайт" in answer and "  2. ✅ Официальная страница" in answer
 
         # starting over forgets the draft
-        await channel.send("меню")
-        await channel.send("Оценить качество")
-        answer = await channel.send("Начать заново")
+        await channel.send_line("меню")
+        await channel.send_line("Оценить качество")
+        answer = await channel.send_line("Начать заново")
         assert "【Вопрос 1 из 9】" in answer and "Ваш ответ сейчас" not in answer
     finally:
         await again.close()
@@ -189,28 +189,28 @@ async def test_skipping_conditions_and_text_limits(settings: Settings, clock: Fa
     try:
         channel = ConsoleChannel(app, stdin=io.StringIO(), stdout=io.StringIO(), files_dir=tmp_path / "f")
         app.add_channel(channel)
-        answer = await channel.send("Оценить качество")
+        answer = await channel.send_line("Оценить качество")
         assert "Три вопроса о приёме." in answer and "Опрос анонимный" in answer
-        answer = await channel.send("Начать опрос")
+        answer = await channel.send_line("Начать опрос")
         assert "【Вопрос 1 из 4】" in answer and "Пропустить" not in answer  # required
-        answer = await channel.send("Нет")
+        answer = await channel.send_line("Нет")
         # question 2 is asked only to those who were at the visit
         assert "【Вопрос 3 из 4】" in answer and "  5. Пропустить" in answer
-        answer = await channel.send("назад")
+        answer = await channel.send_line("назад")
         assert "【Вопрос 1 из 4】" in answer
-        answer = await channel.send("Да")
+        answer = await channel.send_line("Да")
         assert "【Вопрос 2 из 4】" in answer and "Оценка 1 — плохо; 5 — отлично" in answer
-        answer = await channel.send("Пропустить")
+        answer = await channel.send_line("Пропустить")
         assert "【Вопрос 3 из 4】" in answer
-        answer = await channel.send("Готово")  # nothing ticked on an optional question: skipped
+        answer = await channel.send_line("Готово")  # nothing ticked on an optional question: skipped
         assert "【Вопрос 4 из 4】" in answer and "до 20 символов" in answer
-        answer = await channel.send("Очень длинный комментарий о приёме")
+        answer = await channel.send_line("Очень длинный комментарий о приёме")
         assert "Сообщение слишком длинное (34 символов). Пожалуйста, уложитесь в 20 символов." in answer
-        answer = await channel.send("назад")
+        answer = await channel.send_line("назад")
         assert "【Вопрос 3 из 4】" in answer and "Вы пропустили этот вопрос." in answer
-        answer = await channel.send("3")
-        answer = await channel.send("Готово")
-        answer = await channel.send("Всё хорошо")
+        answer = await channel.send_line("3")
+        answer = await channel.send_line("Готово")
+        answer = await channel.send_line("Всё хорошо")
         assert answer.startswith("Опрос завершён. Благодарим за ответы!")
         stored = await responses_between(app.services.db, "short", DAY, DAY)
         assert [r.answers for r in stored] == [{"s1": "Да", "s3": ["Вежливость"], "s4": "Всё хорошо"}]
@@ -225,12 +225,12 @@ async def test_hidden_answers_are_dropped(settings: Settings, clock: FakeClock, 
         channel = ConsoleChannel(app, stdin=io.StringIO(), stdout=io.StringIO(), files_dir=tmp_path / "f")
         app.add_channel(channel)
         for text in ("Оценить качество", "Начать опрос", "Да", "5", "назад", "назад"):
-            answer = await channel.send(text)
+            answer = await channel.send_line(text)
         assert "【Вопрос 1 из 4】" in answer
         for text in ("Нет", "1", "Готово"):
-            answer = await channel.send(text)
+            answer = await channel.send_line(text)
         assert "【Вопрос 4 из 4】" in answer
-        answer = await channel.send("Пропустить")
+        answer = await channel.send_line("Пропустить")
         assert answer.startswith("Опрос завершён.")
         stored = await responses_between(app.services.db, "short", DAY, DAY)
         assert [r.answers for r in stored] == [{"s1": "Нет", "s3": ["Время"]}]  # the 5 for s2 is gone

@@ -10,13 +10,13 @@ from bot.app import App
 from bot.scheduler import JobRunner
 from bot.settings import Settings
 from handlers.engine import action_payload
-from handlers.models import Outgoing
 from handlers.survey_invites import forget_invitations, invitation_delay, invitation_receipt, schedule_invitation
 from storage.clients import get_client, mark_unreachable, touch_client
 from storage.jobs import pending_jobs
 from storage.survey import client_invitations, receipt_date, responses_between, save_response
 from tests.conftest import Dialogue, FakeClock
 from tests.survey_helpers import custom_survey_file, press
+from tests.visits_support import Collector
 
 DAY = date(2026, 3, 17)
 
@@ -39,7 +39,7 @@ async def _answer_all(console: Dialogue, last: str = "Ленинградская
 
 async def test_invitation_after_a_result_card_is_sent_later_and_answered_once(
         app: App, console: Dialogue, clock: FakeClock) -> None:
-    runner = JobRunner(app.services, app.deliver)
+    runner = JobRunner(app)
     await _result_card(console)
     jobs = await pending_jobs(app.services.db, kind="survey_invite")
     assert len(jobs) == 1
@@ -91,7 +91,7 @@ async def test_menu_response_uses_the_open_invitation(app: App, console: Dialogu
     """A client invited who opens the survey from the menu answers the invitation: one response."""
     await schedule_invitation(app.services, "console", "console", "console", "request", timedelta(hours=1))
     clock.advance(hours=1)
-    assert await JobRunner(app.services, app.deliver).run_due() == 1
+    assert await JobRunner(app).run_due() == 1
     assert "Недавно вы получили ответ на своё обращение." in console.staff_output()
     await console.say("Оценить качество")
     await console.say("Начать опрос")
@@ -106,7 +106,7 @@ async def test_menu_response_uses_the_open_invitation(app: App, console: Dialogu
 async def test_a_concurrent_second_submission_is_refused(app: App, console: Dialogue, clock: FakeClock) -> None:
     await schedule_invitation(app.services, "console", "console", "console", "visit", timedelta(hours=1))
     clock.advance(hours=1)
-    await JobRunner(app.services, app.deliver).run_due()
+    await JobRunner(app).run_due()
     [inv] = await client_invitations(app.services.db, "console", "console")
     await press(app, action_payload("svy", inv.token))
     await console.say("Начать опрос")
@@ -132,7 +132,7 @@ async def test_invitations_wait_for_the_sending_hours(app: App, clock: FakeClock
 
 
 async def test_do_not_ask_again(app: App, console: Dialogue, clock: FakeClock) -> None:
-    runner = JobRunner(app.services, app.deliver)
+    runner = JobRunner(app)
     assert await schedule_invitation(app.services, "console", "console", "console", "visit", timedelta(days=1))
     clock.advance(days=1)
     assert await runner.run_due() == 1
@@ -151,7 +151,7 @@ async def test_do_not_ask_again(app: App, console: Dialogue, clock: FakeClock) -
 
 async def test_opt_out_from_the_intro_cancels_a_waiting_invitation(app: App, console: Dialogue,
                                                                    clock: FakeClock) -> None:
-    runner = JobRunner(app.services, app.deliver)
+    runner = JobRunner(app)
     await schedule_invitation(app.services, "console", "console", "console", "request", timedelta(hours=1))
     clock.advance(hours=1)
     await runner.run_due()
@@ -168,17 +168,11 @@ async def test_the_period_and_delays_come_from_survey_yaml(settings: Settings, c
     survey_file = custom_survey_file(tmp_path, period_days=3, delay_minutes={"consultation": 15})
     app = await App.create(settings.model_copy(update={"survey_file": survey_file}), clock=clock, migrate=False)
     try:
-        runner = JobRunner(app.services, app.deliver)
+        runner = JobRunner(app)
         assert invitation_delay(app.services, "consultation") == timedelta(minutes=15)
         assert await schedule_invitation(app.services, "console", "c", "c", "consultation", timedelta(minutes=15))
         clock.advance(minutes=15)
-        outs: list[Outgoing] = []
-
-        async def capture(out: Outgoing) -> bool:
-            outs.append(out)
-            return True
-
-        runner.deliver = capture
+        outs = Collector(app).sent
         assert await runner.run_due() == 1
         assert "Недавно вы обращались ко мне с вопросом." in outs[0].reply.text
         assert "4 вопросов" in outs[0].reply.text  # the short survey is the one invited to
@@ -191,7 +185,7 @@ async def test_the_period_and_delays_come_from_survey_yaml(settings: Settings, c
 
 
 async def test_rules_are_checked_again_when_sending(app: App, console: Dialogue, clock: FakeClock) -> None:
-    runner = JobRunner(app.services, app.deliver)
+    runner = JobRunner(app)
     assert await schedule_invitation(app.services, "console", "console", "console", "visit", timedelta(hours=3))
     assert await schedule_invitation(app.services, "console", "console", "console", "request",
                                      timedelta(hours=1)) is None  # one is already waiting
@@ -217,7 +211,7 @@ async def test_rules_are_checked_again_when_sending(app: App, console: Dialogue,
 async def test_someone_elses_invitation_does_not_work(app: App, clock: FakeClock) -> None:
     await schedule_invitation(app.services, "console", "owner", "owner", "visit", timedelta(hours=1))
     clock.advance(hours=1)
-    await JobRunner(app.services, app.deliver).run_due()
+    await JobRunner(app).run_due()
     [inv] = await client_invitations(app.services.db, "console", "owner")
     answer = await press(app, action_payload("svy", inv.token), user="stranger")
     assert "предназначено другому человеку" in answer
@@ -230,7 +224,7 @@ async def test_someone_elses_invitation_does_not_work(app: App, clock: FakeClock
 
 async def test_old_invitations_are_erased_and_their_buttons_still_lead_to_the_survey(
         app: App, clock: FakeClock) -> None:
-    runner = JobRunner(app.services, app.deliver)
+    runner = JobRunner(app)
     await schedule_invitation(app.services, "console", "old", "old", "visit", timedelta(hours=1))
     clock.advance(hours=1)
     await runner.run_due()
@@ -249,7 +243,7 @@ async def test_expired_invitation_falls_back_to_the_menu_rules(app: App, console
                                                                clock: FakeClock) -> None:
     await schedule_invitation(app.services, "console", "console", "console", "visit", timedelta(hours=1))
     clock.advance(hours=1)
-    await JobRunner(app.services, app.deliver).run_due()
+    await JobRunner(app).run_due()
     [inv] = await client_invitations(app.services.db, "console", "console")
     clock.advance(days=8)  # valid 7 days
     answer = await press(app, action_payload("svy", inv.token))

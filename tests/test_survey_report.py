@@ -255,7 +255,7 @@ async def test_staff_command_sends_figures_charts_and_files(app: App, console: D
 
     files = tmp_path / "staff-files"
     staff = ConsoleChannel(app, stdin=io.StringIO(), stdout=io.StringIO(), user_id="admin", files_dir=files)
-    answer = await staff.send("/survey 01.03.2026 31.03.2026")
+    answer = await staff.send_line("/survey 01.03.2026 31.03.2026")
     assert "Период: 01.03.2026 – 31.03.2026\nОтветов: 3" in answer
     assert "«Скорее удовлетворен» (вопрос 1): 66,7 % ответивших (2 из 3)" in answer
     assert "• Скорее удовлетворен — 2 (66,7 %)" in answer
@@ -270,13 +270,13 @@ async def test_staff_command_sends_figures_charts_and_files(app: App, console: D
     assert wb["Сводка"]["B3"].value == 3 and wb["Ответы"].max_row == 4
     assert (files / f"{stem}.csv").read_text(encoding="utf-8").count("\n") == 4
 
-    answer = await staff.send("/survey 2026-04-01 2026-03-01")
+    answer = await staff.send_line("/survey 2026-04-01 2026-03-01")
     assert "Начало периода позже его конца" in answer
-    answer = await staff.send("/survey 2026-03-01 2026-03-31 nosuch")
+    answer = await staff.send_line("/survey 2026-03-01 2026-03-31 nosuch")
     assert "Опроса «nosuch» нет. Есть: appendix1." in answer
-    answer = await staff.send("/survey 2026-03-01")
+    answer = await staff.send_line("/survey 2026-03-01")
     assert "Напишите период" in answer
-    answer = await staff.send("/survey")  # the last 30 days: 16.02–17.03.2026
+    answer = await staff.send_line("/survey")  # the last 30 days: 16.02–17.03.2026
     assert "Период: 16.02.2026 – 17.03.2026\nОтветов: 3" in answer
 
 

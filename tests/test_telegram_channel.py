@@ -10,8 +10,9 @@ from collections.abc import Iterator
 import pytest
 
 from bot.app import App
+from bot.channels.base import TransientSendError
 from handlers import texts
-from handlers.engine import CHAT_ROUTERS, COMMANDS, Context
+from handlers.engine import CHAT_ROUTERS, COMMANDS, Context, Handled
 from handlers.models import (
     Address,
     Attachment,
@@ -21,7 +22,6 @@ from handlers.models import (
     Event,
     Outgoing,
     Reply,
-    TransientSendError,
     Venue,
 )
 from storage.clients import get_client, touch_client
@@ -258,8 +258,8 @@ async def test_failures_are_logged_and_apologised_for(app: App, caplog: pytest.L
     h = TelegramHarness(app)
     await h.send_text(USER, "/start")
 
-    async def broken(event: Event) -> list[Outgoing]:  # e.g. a flow made a button Telegram refuses
-        return [_out(event.chat_id, Reply("x", buttons=[[Button("Кнопка", payload="p" * 65)]]))]
+    async def broken(event: Event) -> Handled:  # e.g. a flow made a button Telegram refuses
+        return Handled(screen=[_out(event.chat_id, Reply("x", buttons=[[Button("Кнопка", payload="p" * 65)]]))])
 
     monkeypatch.setattr(app.engine, "handle", broken)
     with caplog.at_level(logging.ERROR):
@@ -267,8 +267,7 @@ async def test_failures_are_logged_and_apologised_for(app: App, caplog: pytest.L
         await h.press(USER, texts.BTN_MENU)  # on the apology
     assert h.messages(USER)[-2:] == [texts.INTERNAL_ERROR, texts.INTERNAL_ERROR]
     assert h.last_buttons(USER) == [texts.BTN_MENU]
-    assert "failed to handle text message from user 1001 in chat 1001" in caplog.text
-    assert "failed to handle button" in caplog.text
+    assert caplog.text.count("telegram: an answer in chat 1001 could not be shown: telegram: callback data") == 2
     assert all(answer != {} for answer in h.api.callbacks.values())  # the press was answered anyway
 
 

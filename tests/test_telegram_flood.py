@@ -10,7 +10,7 @@ import pytest
 
 from bot.app import App
 from bot.channels.antiflood import MemoryFloodGuard, RedisFloodGuard, Verdict
-from bot.channels.telegram_memory import LocalChatMemory, RedisChatMemory
+from bot.channels.telegram.memory import LocalChatMemory, RedisChatMemory
 from handlers import texts
 from tests.telegram_harness import TelegramHarness
 

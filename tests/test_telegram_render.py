@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.channels.telegram_render import (
+from bot.channels.telegram.render import (
     TEXT_LIMIT,
     contact_keyboard,
     html_chunks,

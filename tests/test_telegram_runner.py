@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from bot.channels.registry import channel_main, configured_channels
 from bot.channels.telegram import run_telegram, webhook_secret, webhook_url
 from bot.cli import main
-from bot.runner import configured_channels
 from bot.settings import Settings
 
 
@@ -28,7 +28,7 @@ def test_run_without_any_token_says_which_variables_to_set(tmp_path: Path, monke
 
 def test_telegram_token_starts_the_telegram_channel() -> None:
     settings = Settings(_env_file=None, telegram_token="123456:ABC")  # type: ignore[call-arg]
-    assert configured_channels(settings)["telegram"] is run_telegram
+    assert "telegram" in configured_channels(settings) and channel_main("telegram") is run_telegram
     assert "telegram" not in configured_channels(Settings(_env_file=None))  # type: ignore[call-arg]
 
 

@@ -128,7 +128,7 @@ async def test_morning_agenda_goes_to_each_staff_chat(console: Dialogue, app: Ap
     await book(console, topic="Государственные награды", day="Чт, 19 марта", time="10:00")
     await book(console, topic="Государственные награды", day="Чт, 19 марта", time="11:30")
     clock.set(msk(2026, 3, 19, 8, 0))
-    runner = JobRunner(app.services, app.deliver)
+    runner = JobRunner(app)
     assert await runner.run_daily("visits_agenda")
     staff = console.staff_output()
     assert "СОТРУДНИКАМ (telegram:-1005)" in staff
@@ -140,7 +140,7 @@ async def test_morning_agenda_goes_to_each_staff_chat(console: Dialogue, app: Ap
 
 async def test_no_agenda_on_a_day_off(console: Dialogue, app: App, clock: FakeClock) -> None:
     clock.set(msk(2026, 3, 21, 8, 0))  # Saturday
-    runner = JobRunner(app.services, app.deliver)
+    runner = JobRunner(app)
     assert await runner.run_daily("visits_agenda")
     assert "СОТРУДНИКАМ" not in console.staff_output()
 
@@ -151,7 +151,7 @@ async def test_forgetting_oneself_frees_the_booked_places(console: Dialogue, app
     await console.say("Да, удалить")
     assert await bookings_of(app.services.db, "console", "console", app.services.clock()) == []
     assert await pending_jobs(app.services.db, key_prefix="visit:1:") == []
-    await JobRunner(app.services, app.deliver).run_due()
+    await JobRunner(app).run_due()
     told = console.staff_output().split("Запись на личный приём № 1 отменена: клиент удалил свои данные.")
     assert len(told) == 2 and "четверг, 19 марта 2026, 10:00–10:30" in told[1]
     assert "Иванов" not in told[1]

@@ -11,7 +11,7 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from bot.channels.vk_api_pool import RateLimiter, VkCaller, VkCallError, VkUnreachable, jittered
+from bot.channels.vk.api_pool import RateLimiter, VkCaller, VkCallError, VkUnreachable, jittered
 from tests.fake_vk_api import FakeVk
 from tests.vk_harness import fast_config
 
@@ -107,7 +107,7 @@ async def test_error_6_without_end_is_given_up(caller: VkCaller, fake_vk: FakeVk
 
 async def test_flood_control_backs_off_longer_and_is_logged(caller: VkCaller, fake_vk: FakeVk,
                                                             caplog: pytest.LogCaptureFixture) -> None:
-    caplog.set_level(logging.INFO, "bot.channels.vk_api_pool")
+    caplog.set_level(logging.INFO, "bot.channels.vk.api_pool")
     fake_vk.fail_next("messages.send", 9)
     assert await caller.call("messages.send", _send())
     calls = fake_vk.calls_of("messages.send")

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import json
 
-from bot.channels.vk_events import parse_callback, parse_message
-from bot.channels.vk_render import ClientCaps
+from bot.channels.vk.events import parse_callback, parse_message
+from bot.channels.vk.render import ClientCaps
 from handlers.models import Attachment
 
 GROUP = 77

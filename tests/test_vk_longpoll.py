@@ -10,8 +10,8 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from bot.channels.vk_api_pool import RateLimiter, VkConfig, make_vk
-from bot.channels.vk_longpoll import LongPollFatal, LongPollWorker
+from bot.channels.vk.api_pool import RateLimiter, VkConfig, make_vk
+from bot.channels.vk.longpoll import LongPollFatal, LongPollWorker
 from tests.fake_vk_api import FakeVk
 from tests.vk_harness import fast_config, wait_until
 
@@ -77,7 +77,7 @@ async def test_failed_2_fetches_a_new_key_and_keeps_ts(receiver: Receiver, fake_
 
 async def test_a_stalled_request_times_out_and_is_repeated_with_the_same_ts(
         receiver: Receiver, fake_vk: FakeVk, caplog: pytest.LogCaptureFixture) -> None:
-    caplog.set_level(logging.WARNING, "bot.channels.vk_longpoll")
+    caplog.set_level(logging.WARNING, "bot.channels.vk.longpoll")
     fake_vk.inject(("stall", 2.0))  # longer than wait (1 s) + grace (0.3 s): the client gives up
     await wait_until(lambda: "ReadTimeout" in caplog.text, 5, "a read timeout")
     fake_vk.push_message(5, "после тайм-аута")
@@ -88,7 +88,7 @@ async def test_a_stalled_request_times_out_and_is_repeated_with_the_same_ts(
 @pytest.mark.parametrize("fault", [{"failed": 1}, {"failed": 3}])
 async def test_failed_1_and_3_lose_only_what_was_pending_and_say_so(
         receiver: Receiver, fake_vk: FakeVk, caplog: pytest.LogCaptureFixture, fault: dict) -> None:
-    caplog.set_level(logging.WARNING, "bot.channels.vk_longpoll")
+    caplog.set_level(logging.WARNING, "bot.channels.vk.longpoll")
     fake_vk.push_message(5, "до")
     await receiver.got("до")
     fake_vk.inject(fault)
@@ -104,7 +104,7 @@ async def test_failed_1_and_3_lose_only_what_was_pending_and_say_so(
 
 async def test_repeated_failures_back_off_growing(receiver: Receiver, fake_vk: FakeVk,
                                                   caplog: pytest.LogCaptureFixture) -> None:
-    caplog.set_level(logging.WARNING, "bot.channels.vk_longpoll")
+    caplog.set_level(logging.WARNING, "bot.channels.vk.longpoll")
     start, began = len(fake_vk.lp_requests), time.monotonic()
     for _ in range(4):
         fake_vk.inject("drop")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from bot.channels.vk_render import ClientCaps, button_payload, layout, render, shorten_label, split_text
+from bot.channels.vk.render import ClientCaps, button_payload, layout, render, shorten_label, split_text
 from handlers.models import Attachment, Button, Document, Reply, Venue
 
 pytest_plugins = ["tests.vk_fixtures"]  # fake_vk, vk_bot

@@ -13,7 +13,7 @@ import pytest
 from bot import runner
 from bot.app import App
 from bot.channels.vk import VkChannel, run_vk
-from bot.channels.vk_api_pool import VkConfig
+from bot.channels.vk.api_pool import VkConfig
 from bot.settings import Settings
 from handlers.models import Address, Outgoing, Reply
 from tests.fake_vk_api import FakeVk
@@ -26,7 +26,7 @@ def test_vk_is_configured_by_token_and_group(tmp_path: Path) -> None:
     assert "vk" not in runner.configured_channels(Settings(_env_file=None))  # type: ignore[call-arg]
     settings = Settings(_env_file=None, vk_token="secret", vk_group_id=77, vk_api_rps=10,  # type: ignore[call-arg]
                         vk_wait=30)
-    assert runner.configured_channels(settings)["vk"] is run_vk
+    assert "vk" in runner.configured_channels(settings) and runner.channel_main("vk") is run_vk
     config = VkConfig.from_settings(settings)
     assert (config.token, config.group_id, config.rps, config.wait) == ("secret", 77, 10, 30)
 

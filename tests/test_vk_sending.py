@@ -40,13 +40,14 @@ async def test_error_6_burst_in_a_dialogue_is_retried_and_shown_once(vk_bot: VkB
 
 async def test_staff_answer_to_a_person_who_forbids_messages(vk_bot: VkBot, fake_vk: FakeVk, app: App,
                                                              caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.INFO)
     await touch_client(app.services.db, "vk", "702", "702", app.services.clock())  # he wrote to the department
     fake_vk.forbidden[702] = 901
     delivered = await app.deliver(_to(702, Reply("Ответ специалиста на ваше обращение")))
     assert delivered is False
     client = await get_client(app.services.db, "vk", "702")
     assert client is not None and client.unreachable
-    assert "does not accept messages" in caplog.text
+    assert "vk: user 702 is unreachable (VK error 901)" in caplog.text
     fake_vk.forbidden[703] = 902
     assert await app.deliver(_to(703, Reply("Ответ"))) is False
 

@@ -3,8 +3,10 @@ and a job runner that keeps what it delivers."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import yaml
@@ -12,8 +14,10 @@ import yaml
 from bot.app import App
 from bot.channels.console import render_text
 from bot.scheduler import JobRunner
+from handlers.engine import queued_outgoing
 from handlers.models import Event, Outgoing
-from tests.conftest import ROOT, Dialogue
+from storage.outbox import Queued
+from tests.conftest import ROOT, Dialogue, handle
 
 MSK = ZoneInfo("Europe/Moscow")
 STAFF_CHATS = {"selection": "-1001", "civil_service": "-1002", "training": "-1003", "personnel": "-1004",
@@ -36,12 +40,12 @@ def directory_with_staff_chats(tmp_path: Path) -> Path:
 
 async def press(app: App, payload: str, user: str = "console", channel: str = "console") -> str:
     """A button press (callback payload) from any message; returns what the user sees."""
-    outs = await app.engine.handle(Event(channel=channel, user_id=user, chat_id=user, payload=payload))
+    outs = await handle(app, Event(channel=channel, user_id=user, chat_id=user, payload=payload))
     return "\n\n".join(render_text(o.reply) for o in outs if o.address.chat_id == user and not o.staff)
 
 
 async def send(app: App, text: str, user: str, channel: str = "console", chat: str | None = None) -> str:
-    outs = await app.engine.handle(Event(channel=channel, user_id=user, chat_id=chat or user, text=text))
+    outs = await handle(app, Event(channel=channel, user_id=user, chat_id=chat or user, text=text))
     return "\n\n".join(render_text(o.reply) for o in outs if o.address.chat_id == (chat or user) and not o.staff)
 
 
@@ -71,11 +75,14 @@ class Collector:
     def __init__(self, app: App, worker: str = "test") -> None:
         self.app = app
         self.sent: list[Outgoing] = []
-        self.runner = JobRunner(app.services, self.deliver, worker=worker)
+        self.runner = JobRunner(app, worker=worker)
+        original = app.sender.deliver
 
-    async def deliver(self, out: Outgoing) -> bool:
-        self.sent.append(out)
-        return await self.app.deliver(out)
+        async def deliver(rows: Sequence[Queued], **kwargs: Any) -> None:
+            self.sent.extend(queued_outgoing(r) for r in rows)
+            await original(rows, **kwargs)
+
+        app.sender.deliver = deliver  # type: ignore[method-assign]
 
     async def run_due(self) -> list[Outgoing]:
         before = len(self.sent)

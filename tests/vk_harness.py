@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from bot.app import App
 from bot.channels.vk import VkChannel
-from bot.channels.vk_api_pool import VkConfig
+from bot.channels.vk.api_pool import VkConfig
 from tests.fake_vk_api import FakeVk, Sent
 
 GROUP_ID = 77

@@ -81,3 +81,16 @@ BTN_CONTACTS = "Контакты и часы работы"
 CONTACTS_HEAD = "Консультационные линии (часы: {hours})"
 VISIT_PLACE = "Личный приём: {address}\nЧасы приёма: {hours}\n{status}\nКак добраться: {how}"
 CONTACTS_PICK = "Выберите тему, чтобы увидеть телефоны и почту ответственного отдела:"
+
+# --- undelivered messages (staff)
+CMD_UNDELIVERED = "сообщения, которые не удалось доставить"
+UNDELIVERED_NONE = "Недоставленных сообщений нет."
+UNDELIVERED_HEAD = "Не удалось доставить сообщений: {count} (последние, время московское)"
+UNDELIVERED_LINE = "• {when} {channel}, {why}: {text}"
+UNDELIVERED_FAILED = "ошибка доставки"
+UNDELIVERED_UNREACHABLE = "получатель недоступен"
+
+# --- e-mail
+EMAIL_SUBJECT_DEFAULT = "Консультационная линия Администрации Ленинградской области"
+EMAIL_HOW_TO_ANSWER = ("Ответить на это письмо нельзя: отвечайте клиенту в чате сотрудников отдела "
+                       "(ответом на карточку обращения) или в рабочем месте сотрудника.")

@@ -1,6 +1,11 @@
 """The Telegram channel: ``run_telegram`` for ``consult-bot run`` — long polling (default) or a
 webhook server with the secret header checked and a health endpoint; the command menu is set at
-start-up. The adapter itself is ``telegram_channel.TelegramChannel``."""
+start-up. The adapter itself is ``channel.TelegramChannel``.
+
+An update is confirmed to Telegram only after its unit of work committed: polling asks for the
+next updates only when every update of the batch is handled, a webhook answers after handling.
+After a crash Telegram delivers the unconfirmed updates again, and those already committed are
+recognised by their ``update_id`` and not handled twice (their messages wait in the outbox)."""
 
 from __future__ import annotations
 
@@ -10,16 +15,17 @@ import hmac
 import logging
 from contextlib import suppress
 
-from aiogram import Bot
+from aiogram import Bot, Dispatcher
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import PRODUCTION, TelegramAPIServer
-from aiogram.exceptions import TelegramUnauthorizedError
+from aiogram.exceptions import TelegramAPIError, TelegramUnauthorizedError
+from aiogram.types import Update
 from aiohttp import web
 
 from bot.app import App
-from bot.channels.telegram_channel import ALLOWED_UPDATES, BOT_DEFAULTS, CHANNEL, TelegramChannel
-from bot.channels.telegram_pacer import PacerMiddleware
-from bot.channels.telegram_retry import RetryMiddleware, RetryPolicy, Sleep
+from bot.channels.telegram.channel import ALLOWED_UPDATES, BOT_DEFAULTS, CHANNEL, TelegramChannel
+from bot.channels.telegram.pacer import PacerMiddleware
+from bot.channels.telegram.retry import RetryMiddleware, RetryPolicy, Sleep
 from bot.pacing import Pacer
 from bot.settings import Settings
 
@@ -57,26 +63,65 @@ def webhook_url(settings: Settings) -> str:
     return base if base.endswith(path) else base + path
 
 
+def _chat_of(update: Update) -> object:
+    if update.message is not None:
+        return update.message.chat.id
+    if update.callback_query is not None:
+        msg = update.callback_query.message
+        return msg.chat.id if msg is not None else update.callback_query.from_user.id
+    if update.my_chat_member is not None:
+        return update.my_chat_member.chat.id
+    return update.update_id
+
+
+async def _feed(dp: Dispatcher, bot: Bot, updates: list[Update]) -> None:
+    for update in updates:
+        try:
+            await dp.feed_update(bot, update)
+        except Exception:  # the channel's error guard apologised already; the next update goes on
+            log.exception("telegram: update %s failed", update.update_id)
+
+
 async def _run_polling(channel: TelegramChannel, stop: asyncio.Event) -> None:
     settings = channel.app.settings
     bot, dp = channel.bot, channel.dispatcher
     await bot.delete_webhook(drop_pending_updates=False)  # getUpdates is refused while a webhook is set
-    polling = asyncio.create_task(dp.start_polling(
-        bot, handle_signals=False, close_bot_session=False, polling_timeout=settings.telegram_polling_timeout,
-        allowed_updates=ALLOWED_UPDATES))
-    waiter = asyncio.create_task(stop.wait())
+    offset: int | None = None
+    pause = 1.0
+    channel.connected = True
     try:
-        await asyncio.wait({polling, waiter}, return_when=asyncio.FIRST_COMPLETED)
-    finally:
-        waiter.cancel()
-        if not polling.done():
+        while not stop.is_set():
+            fetch = asyncio.create_task(bot.get_updates(offset=offset, timeout=settings.telegram_polling_timeout,
+                                                        allowed_updates=ALLOWED_UPDATES))
+            waiter = asyncio.create_task(stop.wait())
+            await asyncio.wait({fetch, waiter}, return_when=asyncio.FIRST_COMPLETED)
+            waiter.cancel()
+            if not fetch.done():
+                fetch.cancel()
+                with suppress(asyncio.CancelledError):
+                    await fetch
+                break
             try:
-                await dp.stop_polling()
-            except RuntimeError:  # stopped before it had started
-                polling.cancel()
-            with suppress(asyncio.CancelledError):
-                await polling
-    polling.result()  # polling that ended by itself failed: the supervisor restarts it
+                updates = fetch.result()
+            except TelegramUnauthorizedError:
+                raise
+            except TelegramAPIError as exc:
+                log.warning("telegram: getUpdates failed (%s); again in %.0f s", type(exc).__name__, pause)
+                await asyncio.sleep(pause)
+                pause = min(pause * 2, 30.0)
+                continue
+            pause = 1.0
+            if not updates:
+                continue
+            # The chats of a batch are handled concurrently, each chat's updates one after another;
+            # the batch is confirmed only when all of it is handled: the next getUpdates says so.
+            by_chat: dict[object, list[Update]] = {}
+            for update in updates:
+                by_chat.setdefault(_chat_of(update), []).append(update)
+            await asyncio.gather(*(_feed(dp, bot, chat_updates) for chat_updates in by_chat.values()))
+            offset = updates[-1].update_id + 1
+    finally:
+        channel.connected = False
 
 
 async def _run_webhook(channel: TelegramChannel, stop: asyncio.Event) -> None:
@@ -85,8 +130,10 @@ async def _run_webhook(channel: TelegramChannel, stop: asyncio.Event) -> None:
     settings = channel.app.settings
     secret = webhook_secret(settings)
     web_app = web.Application()
+    # Answered after handling (a few milliseconds): Telegram sends an update again until it has a 200,
+    # so one that a crash interrupted is not lost.
     SimpleRequestHandler(dispatcher=channel.dispatcher, bot=channel.bot, secret_token=secret,
-                         handle_in_background=True).register(web_app, path=settings.telegram_webhook_path)
+                         handle_in_background=False).register(web_app, path=settings.telegram_webhook_path)
 
     async def health(_: web.Request) -> web.Response:
         try:
@@ -104,6 +151,7 @@ async def _run_webhook(channel: TelegramChannel, stop: asyncio.Event) -> None:
         await web.TCPSite(runner, settings.telegram_webhook_host, settings.telegram_webhook_port).start()
         await channel.bot.set_webhook(url=webhook_url(settings), secret_token=secret,
                                       allowed_updates=ALLOWED_UPDATES, drop_pending_updates=False)
+        channel.connected = True
         log.info("telegram: webhook at %s, listening on %s:%s", webhook_url(settings),
                  settings.telegram_webhook_host, settings.telegram_webhook_port)
         await stop.wait()
@@ -136,8 +184,8 @@ async def run_telegram(app: App, stop: asyncio.Event, *, bot: Bot | None = None)
         else:
             await _run_polling(channel, stop)
     finally:
-        if app.channels.get(CHANNEL) is channel:
-            del app.channels[CHANNEL]
+        channel.connected = False
+        app.remove_channel(channel)
         await channel.close()
         if own_bot:
             await bot.session.close()

@@ -22,7 +22,7 @@ import vk_api
 from vk_api.bot_longpoll import VkBotLongPoll
 from vk_api.exceptions import ApiError, ApiHttpError
 
-from bot.channels.vk_api_pool import TRANSIENT_CODES, RateLimiter, VkConfig, jittered, with_default_timeout
+from bot.channels.vk.api_pool import TRANSIENT_CODES, RateLimiter, VkConfig, jittered, with_default_timeout
 
 log = logging.getLogger(__name__)
 

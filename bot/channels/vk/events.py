@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from bot.channels.vk_render import ClientCaps, button_payload
+from bot.channels.vk.render import ClientCaps, button_payload
 from handlers.models import Attachment, Event
 
 CHAT_START_ID = 2_000_000_000

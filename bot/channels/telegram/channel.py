@@ -1,11 +1,12 @@
-"""The Telegram channel (aiogram 3): updates in, core events to the engine, core replies out.
+"""The Telegram channel (aiogram 3): updates in as core events, core replies out.
 
 No flow logic here: one router turns messages, button presses and shared contacts into
-``Event``s and renders the engine's ``Reply``s the way Telegram users expect — inline keyboards,
+``Event``s for the shared base (bot.channels.base: flood gate, order, the unit of work, the
+outbox), and ``send`` renders a ``Reply`` the way Telegram users expect — inline keyboards,
 navigation screens edited in place, results as new messages, files, venues, a "share my number"
-keyboard. Middlewares keep one flooding person from hurting others and make sure an error is
-logged and apologised for, never silent. Sending retries 429/5xx/network errors (see
-``telegram_retry``); a person who blocked the bot is marked unreachable.
+keyboard. An outer middleware makes sure an unexpected error is logged and apologised for, never
+silent. Sending retries 429/5xx/network errors (``retry``); a person who blocked the bot raises
+``Unreachable``.
 """
 
 from __future__ import annotations
@@ -15,8 +16,8 @@ import logging
 import re
 from collections.abc import Awaitable, Callable
 from contextlib import suppress
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import replace
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from aiogram import BaseMiddleware, Bot, Dispatcher, Router
 from aiogram.client.default import DefaultBotProperties
@@ -43,20 +44,22 @@ from aiogram.types import (
     ReplyKeyboardMarkup,
     ReplyKeyboardRemove,
     TelegramObject,
+    Update,
 )
 
-from bot.app import App
-from bot.channels.antiflood import FloodGuard, Verdict, flood_guard
-from bot.channels.telegram_events import CHANNEL, USER_CONTENT, addressed, callback_event, message_event
-from bot.channels.telegram_memory import ChatMemory, chat_memory
-from bot.channels.telegram_models import RESPONSE_MODELS  # noqa: F401  (aiogram's answer models, built once)
-from bot.channels.telegram_render import caption, contact_keyboard, escape, html_chunks, inline_keyboard, split_text
+from bot.channels.antiflood import FloodGuard
+from bot.channels.base import Channel, Here, SendFailed, TransientSendError, Unreachable
+from bot.channels.telegram.events import CHANNEL, USER_CONTENT, addressed, callback_event, message_event
+from bot.channels.telegram.memory import ChatMemory, chat_memory
+from bot.channels.telegram.models import RESPONSE_MODELS  # noqa: F401  (aiogram's answer models, built once)
+from bot.channels.telegram.render import caption, contact_keyboard, escape, html_chunks, inline_keyboard, split_text
 from handlers import texts
-from handlers.engine import COMMANDS, GLOBAL_PREFIX
-from handlers.models import Attachment, Button, Event, Outgoing, Reply, TransientSendError
+from handlers.engine import COMMANDS
+from handlers.models import Address, Attachment, Event, Reply
 from storage.clients import get_client, mark_unreachable, touch_client
-from storage.locks import KeyedLocks
-from storage.sent import record_sent
+
+if TYPE_CHECKING:
+    from bot.app import App
 
 log = logging.getLogger(__name__)
 
@@ -78,18 +81,6 @@ def chat_ref(chat_id: str | int) -> int | str:
 
 def is_private(chat_id: int | str) -> bool:
     return isinstance(chat_id, int) and chat_id > 0  # users are positive, groups negative
-
-
-@dataclass(slots=True)
-class _Here:
-    """The chat an event came from: where its answers are shown."""
-
-    chat_id: int
-    user_id: str
-    thread_id: int | None = None
-    pressed: int | None = None  # the message whose button was pressed
-    shown: int = 0
-    reachable: bool = True
 
 
 class _ErrorGuard(BaseMiddleware):
@@ -115,49 +106,22 @@ class _ErrorGuard(BaseMiddleware):
                 what, chat, user = type(event).__name__, None, None
             log.exception("telegram: failed to handle %s from user %s in chat %s (update %s)", what, user, chat,
                           getattr(update, "update_id", None))
-            await self.channel.apologize(event)
+            await self.channel.apologize_for(event)
             return None
 
 
-class _FloodGate(BaseMiddleware):
-    """Inner (after the group filter, so group chatter does not count): drops what is over the limit."""
-
-    def __init__(self, channel: TelegramChannel) -> None:
-        self.channel = channel
-
-    async def __call__(self, handler: Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]],
-                       event: TelegramObject, data: dict[str, Any]) -> Any:
-        user = getattr(event, "from_user", None)
-        if user is None:
-            return await handler(event, data)
-        verdict = await self.channel.flood.check(f"{CHANNEL}:{user.id}")
-        if verdict is Verdict.PASS:
-            return await handler(event, data)
-        log.info("telegram: flood from user %s, %s dropped (%s)", user.id, type(event).__name__, verdict.value)
-        await self.channel.flood_notice(event, warn=verdict is Verdict.WARN)
-        return None
-
-
-class TelegramChannel:
-    name = CHANNEL
+class TelegramChannel(Channel):
+    name: ClassVar[str] = CHANNEL
     typing_after = 1.0  # seconds of thinking before "typing…" is shown
 
     def __init__(self, app: App, bot: Bot, *, flood: FloodGuard | None = None,
                  memory: ChatMemory | None = None) -> None:
-        self.app = app
-        self.services = app.services
+        super().__init__(app, flood=flood)
         self.bot = bot
-        settings = app.settings
-        self.flood = flood if flood is not None else flood_guard(settings.flood_rate, settings.flood_burst,
-                                                                 settings.redis_url)
-        self.memory = memory if memory is not None else chat_memory(settings.redis_url)
-        self._chat_locks = KeyedLocks()  # answers in one chat go out in the order of its events
-        self._inflight: set[asyncio.Task[Any]] = set()
-
+        self.memory = memory if memory is not None else chat_memory(app.settings.redis_url)
         self.router = Router(name="consult-bot")
         for observer in (self.router.message, self.router.callback_query):
             observer.outer_middleware(_ErrorGuard(self))
-            observer.middleware(_FloodGate(self))
         self.router.message.register(self._on_message, self._for_us)
         self.router.callback_query.register(self._on_callback)
         self.router.my_chat_member.register(self._on_membership)
@@ -169,6 +133,9 @@ class TelegramChannel:
     # ------------------------------------------------------------------ incoming
     def _is_staff_chat(self, chat_id: int) -> bool:
         return (CHANNEL, str(chat_id)) in self.services.staff_chats
+
+    def is_private(self, chat_id: str) -> bool:
+        return is_private(chat_ref(chat_id))
 
     async def _for_us(self, message: Message) -> bool:
         """Filter: a person's own content; in a group, only what is addressed to the bot, except in
@@ -183,25 +150,34 @@ class TelegramChannel:
             return addressed(message, await self.bot.me())
         return False
 
-    async def _on_message(self, message: Message) -> None:
+    async def _on_message(self, message: Message, event_update: Update) -> None:
         me = await self.bot.me()
-        event = message_event(message, me)
+        event = replace(message_event(message, me), update_id=f"{CHANNEL}:{event_update.update_id}")
         thread = message.message_thread_id if message.is_topic_message else None
         if event.contact is not None:
             await self.memory.set_contact_keyboard(message.chat.id, True)  # still shown: remove it next
-        await self._process(event, _Here(message.chat.id, event.user_id, thread_id=thread))
+        await self._process(event, Here(str(message.chat.id), event.user_id, thread_id=thread,
+                                        update_id=event.update_id))
 
-    async def _on_callback(self, query: CallbackQuery) -> None:
-        await self.answer_query(query)  # first: the button stops spinning whatever happens next
+    async def _on_callback(self, query: CallbackQuery, event_update: Update) -> None:
         if query.data is None:
+            await self.answer_query(query)
             return
         msg = query.message
         chat_id = msg.chat.id if msg is not None else query.from_user.id
         accessible = isinstance(msg, Message)  # messages older than 48 hours are not
-        here = _Here(chat_id, str(query.from_user.id),
-                     thread_id=msg.message_thread_id if accessible and msg.is_topic_message else None,
-                     pressed=msg.message_id if accessible else None)
-        await self._process(callback_event(query, chat_id), here)
+        event = replace(callback_event(query, chat_id), update_id=f"{CHANNEL}:{event_update.update_id}")
+        here = Here(str(chat_id), str(query.from_user.id),
+                    thread_id=msg.message_thread_id if accessible and msg.is_topic_message else None,
+                    pressed=str(msg.message_id) if accessible else None, update_id=event.update_id,
+                    extra={"query": query})
+        await self._process(event, here)
+
+    async def acknowledge(self, here: Here, notice: str | None) -> None:
+        """The button stops spinning before anything else happens (a flood notice shows on it)."""
+        query = here.extra.get("query")
+        if isinstance(query, CallbackQuery):
+            await self.answer_query(query, notice)
 
     async def _on_membership(self, update: ChatMemberUpdated) -> None:
         """A person who blocks the bot is unreachable from now on; unblocking makes him reachable."""
@@ -215,93 +191,51 @@ class TelegramChannel:
             log.info("telegram: user %s unblocked the bot", who)
             await touch_client(self.services.db, CHANNEL, who, who, self.services.clock())
 
-    async def _process(self, event: Event, here: _Here) -> None:
-        task = asyncio.current_task()
-        if task is not None:
-            self._inflight.add(task)
+    async def _process(self, event: Event, here: Here) -> None:
+        typing = asyncio.create_task(self._typing_later(here))
         try:
-            async with self._chat_locks.hold((CHANNEL, str(here.chat_id))):
-                typing = asyncio.create_task(self._typing_later(here))
-                try:
-                    outs = await self.app.engine.handle(event)
-                finally:
-                    typing.cancel()
-                await self._show(here, outs)
+            await self.receive(event, here)
         finally:
-            if task is not None:
-                self._inflight.discard(task)
+            typing.cancel()
 
-    async def _typing_later(self, here: _Here) -> None:
+    async def _typing_later(self, here: Here) -> None:
         """If the answer takes a while (a busy database, a chart), show "typing…" meanwhile."""
         await asyncio.sleep(self.typing_after)
         with suppress(TelegramAPIError):
-            await self.bot.send_chat_action(chat_id=here.chat_id, action=ChatAction.TYPING,
+            await self.bot.send_chat_action(chat_id=chat_ref(here.chat_id), action=ChatAction.TYPING,
                                             message_thread_id=here.thread_id)
 
-    async def _show(self, here: _Here, outs: list[Outgoing]) -> None:
-        for out in outs:
-            a = out.address
-            same_chat = a.channel == CHANNEL and a.chat_id == str(here.chat_id)
-            if not same_chat or getattr(out, "on_result", None) is not None:
-                await self.app.deliver(out)
-                continue
-            if not here.reachable:
-                continue
-            edit = here.pressed if here.shown == 0 else None
-            ids = await self.send_reply(here.chat_id, out.reply, thread_id=a.thread_id or here.thread_id,
-                                        user_id=here.user_id, edit=edit)
-            here.shown += 1
-            here.reachable = ids is not None
-
     # ------------------------------------------------------------------ outgoing
-    async def deliver(self, out: Outgoing) -> bool:
-        """A message to another chat (a staff chat, optionally a forum topic, or a client)."""
-        chat = chat_ref(out.address.chat_id)
-        try:
-            ids = await self.send_reply(chat, out.reply, thread_id=out.address.thread_id,
-                                        user_id=out.address.user_id)
-        except (TelegramNetworkError, TelegramServerError, TelegramRetryAfter) as exc:
-            # The retry budget is spent but the message is fine: worth another try later (outbox).
-            raise TransientSendError(f"telegram: {type(exc).__name__}: {exc}") from exc
-        except (TelegramAPIError, ValueError):
-            log.exception("telegram: could not deliver a message to chat %s", chat)
-            return False
-        return ids is not None
-
-    async def send_reply(self, chat_id: int | str, reply: Reply, *, thread_id: int | None = None,
-                         user_id: str | None = None, edit: int | None = None) -> list[int] | None:
-        """Show a reply; the ids of the messages, or None when the chat cannot be written to."""
-        target = chat_id
-        ids: list[int] = []
+    async def send(self, address: Address, reply: Reply, *, key: str, here: Here | None = None) -> list[str]:
+        """Show a reply in a chat (optionally a forum topic); a menu answering a press may replace
+        the pressed message. Raises ``Unreachable`` / ``SendFailed`` (transient once the retry
+        budget of network errors, 5xx and 429 is spent)."""
+        target: int | str = chat_ref(address.chat_id)
+        thread = address.thread_id if address.thread_id is not None else (here.thread_id if here else None)
+        edit = int(here.pressed) if here is not None and here.pressed and here.shown == 0 else None
+        user = address.user_id or (here.user_id if here else None)
         for _ in range(2):
             try:
-                ids = await self._render(target, reply, thread_id, user_id, edit)
-                break
+                ids = await self._render(target, reply, thread, user, edit)
+                return [str(i) for i in ids]
             except TelegramMigrateToChat as exc:  # a group became a supergroup: its id changed
                 log.error("telegram: chat %s is now %s; update its id in the settings", target,
                           exc.migrate_to_chat_id)
                 target, edit = exc.migrate_to_chat_id, None
             except TelegramForbiddenError as exc:
-                await self._unreachable(target, exc.message)
-                return None
+                raise Unreachable(exc.message) from exc
             except TelegramBadRequest as exc:
                 if "chat not found" in exc.message.lower():
-                    log.warning("telegram: chat %s not found", target)
-                    return None
-                raise
-        else:
-            return None
-        if reply.tag:
-            now = self.services.clock()
-            await record_sent(self.services.db, CHANNEL, str(target), [str(i) for i in ids], reply.tag, now)
-        return ids
-
-    async def _unreachable(self, chat_id: int | str, why: str) -> None:
-        if is_private(chat_id):
-            log.info("telegram: user %s is unreachable (%s)", chat_id, why)
-            await mark_unreachable(self.services.db, CHANNEL, str(chat_id))
-        else:
-            log.error("telegram: the bot cannot write to chat %s (%s)", chat_id, why)
+                    raise Unreachable("chat not found") from exc
+                raise SendFailed(f"telegram: {exc.message}", transient=False) from exc
+            except (TelegramNetworkError, TelegramServerError, TelegramRetryAfter) as exc:
+                # The retry budget is spent but the message is fine: worth another try later (outbox).
+                raise TransientSendError(f"telegram: {type(exc).__name__}") from exc
+            except TelegramAPIError as exc:
+                raise SendFailed(f"telegram: {type(exc).__name__}", transient=False) from exc
+            except ValueError as exc:  # Telegram would refuse it (callback data too long, too many buttons)
+                raise SendFailed(f"telegram: {exc}", transient=False) from exc
+        raise SendFailed("telegram: the chat moved twice", transient=False)
 
     async def _render(self, chat_id: int | str, reply: Reply, thread_id: int | None, user_id: str | None,
                       edit: int | None) -> list[int]:
@@ -436,15 +370,7 @@ class TelegramChannel:
         except TelegramBadRequest as exc:
             log.debug("telegram: callback query %s not answered: %s", query.id, exc.message)
 
-    async def flood_notice(self, event: TelegramObject, *, warn: bool) -> None:
-        text = texts.FLOOD if warn else None
-        if isinstance(event, CallbackQuery):
-            await self.answer_query(event, text)
-        elif isinstance(event, Message) and text:
-            await self.send_reply(event.chat.id, Reply(text), thread_id=event.message_thread_id
-                                  if event.is_topic_message else None)
-
-    async def apologize(self, event: TelegramObject) -> None:
+    async def apologize_for(self, event: TelegramObject) -> None:
         if isinstance(event, CallbackQuery):
             await self.answer_query(event)
             chat_id = event.message.chat.id if event.message else event.from_user.id
@@ -452,11 +378,7 @@ class TelegramChannel:
             chat_id = event.chat.id
         else:
             return
-        sorry = Reply(texts.INTERNAL_ERROR, buttons=[[Button(texts.BTN_MENU, payload=GLOBAL_PREFIX + "menu")]])
-        try:
-            await self.send_reply(chat_id, sorry)
-        except Exception:
-            log.exception("telegram: could not even apologise in chat %s", chat_id)
+        await self.apologize(Here(str(chat_id), ""))
 
     # ------------------------------------------------------------------ lifecycle
     async def setup_commands(self) -> None:
@@ -482,13 +404,6 @@ class TelegramChannel:
             except TelegramAPIError as exc:
                 log.warning("telegram: could not set the command menu for %s: %s", scope.type, exc.message)
 
-    async def drain(self, grace: float = 10.0) -> None:
-        """Wait for the events being handled (on shutdown, before the database closes)."""
-        pending = {t for t in self._inflight if t is not asyncio.current_task()}
-        if pending:
-            await asyncio.wait(pending, timeout=grace)
-
     async def close(self) -> None:
-        await self.drain()
-        await self.flood.close()
+        await super().close()
         await self.memory.close()

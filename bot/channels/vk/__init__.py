@@ -1,31 +1,30 @@
 """The VK channel: a community's messages through ``vk_api``, the same conversations as elsewhere.
 
-Receiving: the long poll runs in a worker thread (``vk_longpoll``) and hands each batch of
-updates to the event loop with ``loop.call_soon_threadsafe``. Updates are handled concurrently
-across people and strictly in order for one person (a queue and a worker task per person).
-Callback buttons are answered with ``messages.sendMessageEventAnswer`` at once, every time.
+Receiving: the long poll runs in a worker thread (``longpoll``) and hands each batch of updates
+to the event loop with ``loop.call_soon_threadsafe``. Each update becomes an event for the shared
+base (flood gate, strict order in a chat, the unit of work, the outbox); callback buttons are
+answered with ``messages.sendMessageEventAnswer`` at once, every time.
 
-Sending: replies are rendered by ``vk_render`` and sent by ``vk_api_pool`` (threads, the rate
-limit, retries). ``random_id`` is derived from the update being answered and the position of the
-message, so a retried ``messages.send`` is recognised by VK and never shown twice.
+Sending: replies are rendered by ``render`` and sent by ``api_pool`` (threads, the rate limit,
+retries). ``random_id`` is derived from the message's key (its outbox row) and the part, so a
+retried ``messages.send`` is recognised by VK and never shown twice.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextvars
 import hashlib
 import json
 import logging
-import uuid
 from collections import OrderedDict
-from typing import Any
+from dataclasses import replace
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import requests
 
-from bot.app import App
-from bot.channels.antiflood import FloodGuard, Verdict, flood_guard
-from bot.channels.vk_api_pool import (
+from bot.channels.antiflood import FloodGuard
+from bot.channels.base import Channel, Here, SendFailed, TransientSendError, Unreachable
+from bot.channels.vk.api_pool import (
     FLOOD_CODES,
     TOO_MANY_RPS_CODE,
     TRANSIENT_CODES,
@@ -36,35 +35,21 @@ from bot.channels.vk_api_pool import (
     VkUnreachable,
     make_vk,
 )
-from bot.channels.vk_events import CHAT_START_ID, Callback, Inbound, parse_callback, parse_message, update_id
-from bot.channels.vk_longpoll import LongPollWorker, Updates
-from bot.channels.vk_position import ReadPosition
-from bot.channels.vk_render import FULL_CAPS, MAX_TEXT, ClientCaps, VkMessage, render
+from bot.channels.vk.events import CHAT_START_ID, Callback, Inbound, parse_callback, parse_message, update_id
+from bot.channels.vk.longpoll import LongPollWorker, Updates
+from bot.channels.vk.position import ReadPosition
+from bot.channels.vk.render import FULL_CAPS, MAX_TEXT, ClientCaps, VkMessage, render
 from handlers import texts
-from handlers.models import Address, Button, Outgoing, Reply, TransientSendError
-from storage.clients import mark_unreachable
-from storage.sent import record_sent
+from handlers.models import Address, Button, Reply
+
+if TYPE_CHECKING:
+    from bot.app import App
 
 log = logging.getLogger(__name__)
 # Failures worth another try later: network (-1), too many requests, flood control, VK's internal errors.
 RETRY_LATER_CODES = frozenset({-1, TOO_MANY_RPS_CODE, *FLOOD_CODES, *TRANSIENT_CODES})
 
 REMEMBERED = 10_000  # update ids and client capabilities kept in memory
-
-
-class _Source:
-    """The update being answered: the k-th message sent for it gets seed ``<update id>:<k>``."""
-
-    def __init__(self, update: str) -> None:
-        self.update = update
-        self.count = 0
-
-    def next_seed(self) -> str:
-        self.count += 1
-        return f"{self.update}:{self.count}"
-
-
-_SOURCE: contextvars.ContextVar[_Source | None] = contextvars.ContextVar("vk_source", default=None)
 
 
 def random_id(seed: str, part: int) -> int:
@@ -82,23 +67,18 @@ class _Bounded(OrderedDict):
             self.popitem(last=False)
 
 
-class VkChannel:
-    name = "vk"
+class VkChannel(Channel):
+    name: ClassVar[str] = "vk"
 
     def __init__(self, app: App, config: VkConfig, session_factory: SessionFactory = requests.Session,
                  flood: FloodGuard | None = None) -> None:
-        self.app = app
+        super().__init__(app, flood=flood)
         self.config = config
         self.session_factory = session_factory
         self.caller = VkCaller(config, session_factory)
-        settings = app.settings
-        # one person writing too fast must not use up the API budget every other person shares
-        self.flood = flood if flood is not None else flood_guard(settings.flood_rate, settings.flood_burst,
-                                                                 settings.redis_url)
         self.caps: _Bounded = _Bounded()  # user id -> ClientCaps of his app
         self.handled: _Bounded = _Bounded()  # ids of updates fully answered (or ignored)
         self._seen: _Bounded = _Bounded()  # ids of updates accepted: a repeated one is dropped
-        self._users: dict[str, asyncio.Queue[Inbound]] = {}
         self._tasks: set[asyncio.Task] = set()
         self._inbox: asyncio.Queue[tuple[Updates, str]] = asyncio.Queue()  # a batch and the ts after it
         # Where a restart goes on reading (messages written while the bot was down are answered).
@@ -107,6 +87,9 @@ class VkChannel:
         self._fatal: asyncio.Future[BaseException] | None = None
         self._closed = False
         self.poller: LongPollWorker | None = None
+
+    def is_private(self, chat_id: str) -> bool:
+        return int(chat_id) < CHAT_START_ID
 
     # --- running
     async def run(self, stop: asyncio.Event) -> None:
@@ -119,6 +102,7 @@ class VkChannel:
                                      resume_from=resume)
         self.app.add_channel(self)
         self.poller.start()
+        self.connected = True
         dispatcher = asyncio.create_task(self._dispatch(), name="vk-dispatch")
         saver = asyncio.create_task(self.position.keep_saving(), name="vk-position")
         stopping = asyncio.create_task(stop.wait())
@@ -168,7 +152,7 @@ class VkChannel:
         self._closed = True
         if self.poller.thread.is_alive():
             log.warning("VK long poll still waiting for its request; leaving the thread to end by itself")
-        unanswered = sum(q.qsize() for q in self._users.values()) + self._inbox.qsize()
+        unanswered = self._inbox.qsize()
         if unanswered or self._tasks:
             log.warning("VK channel stopped with %d update(s) unanswered", unanswered + len(self._tasks))
         dispatcher.cancel()
@@ -177,15 +161,15 @@ class VkChannel:
             task.cancel()
         await asyncio.gather(dispatcher, saver, *self._tasks, return_exceptions=True)
         await self.position.save()  # how far everything was answered
+        self.connected = False
         self.caller.close()
         await self.flood.close()
-        if self.app.channels.get(self.name) is self:
-            del self.app.channels[self.name]
+        self.app.remove_channel(self)
         log.info("VK channel stopped")
 
     def idle(self) -> bool:
         """Nothing received is waiting or being answered."""
-        return self._inbox.empty() and not self._users and not self._tasks
+        return self._inbox.empty() and not self._tasks
 
     # --- receiving
     async def _dispatch(self) -> None:
@@ -232,29 +216,9 @@ class VkChannel:
             return
         if inbound.caps is not None:
             self.caps.remember(inbound.event.user_id, inbound.caps)
-        key = inbound.event.user_id
-        verdict = await self.flood.check(f"{self.name}:{key}")
-        if verdict is not Verdict.PASS:
-            log.info("VK: flood from user %s, update %s dropped (%s)", key, ident, verdict.value)
-            if verdict is Verdict.WARN:
-                self._spawn(self.app.deliver(Outgoing(Address(self.name, inbound.event.chat_id, user_id=key),
-                                                      Reply(texts.FLOOD))))
-            self._answered(ident)
-            return
-        queue = self._users.get(key)
-        if queue is None:
-            queue = self._users[key] = asyncio.Queue()
-            self._spawn(self._serve_user(key, queue))
-        queue.put_nowait(inbound)
-
-    async def _serve_user(self, key: str, queue: asyncio.Queue[Inbound]) -> None:
-        """One person's updates, strictly in order; the worker ends when his queue is empty."""
-        try:
-            while not queue.empty():
-                await self._handle(queue.get_nowait())
-        finally:
-            if self._users.get(key) is queue:
-                del self._users[key]
+        # One task per update, started in the order VK gave them: the base keeps each chat's
+        # events in that order.
+        self._spawn(self._handle(inbound))
 
     async def _answer_callback(self, callback: Callback) -> None:
         try:
@@ -265,21 +229,15 @@ class VkChannel:
             log.warning("VK callback %s of %s not answered: %s", callback.event_id, callback.user_id, exc)
 
     async def _handle(self, inbound: Inbound) -> None:
-        token = _SOURCE.set(_Source(inbound.source))
+        event = replace(inbound.event, update_id=f"vk:{inbound.source}")
+        here = Here(event.chat_id, event.user_id, update_id=event.update_id)
         try:
-            event = inbound.event
-            outs = await self.app.engine.handle(event)
-            answered = True
-            for out in outs:
-                ok = await self.app.deliver(out)
-                if out.address.channel == self.name and out.address.chat_id == event.chat_id:
-                    answered = answered and ok
-            if inbound.chat_peer is not None:
-                await self._chat_note(inbound, answered)
+            handled = await self.receive(event, here)
+            if inbound.chat_peer is not None and handled is not None:
+                await self._chat_note(inbound, here.reachable)
         except Exception:
-            log.exception("VK update %s of %s failed", inbound.source, inbound.event.user_id)
+            log.exception("VK update %s failed", inbound.source)
         finally:
-            _SOURCE.reset(token)
             self._answered(inbound.source)
 
     async def _chat_note(self, inbound: Inbound, answered: bool) -> None:
@@ -297,34 +255,19 @@ class VkChannel:
             log.warning("VK note to chat %s not sent: %s", inbound.chat_peer, exc)
 
     # --- sending
-    async def deliver(self, out: Outgoing) -> bool:
-        """Send a reply to a VK dialogue; False if it could not be delivered (the reason is logged)."""
-        peer = int(out.address.chat_id)
-        source = _SOURCE.get()
-        seed = source.next_seed() if source else uuid.uuid4().hex
-        caps = self.caps.get(out.address.user_id or out.address.chat_id, FULL_CAPS) if peer < CHAT_START_ID \
-            else FULL_CAPS
+    async def send(self, address: Address, reply: Reply, *, key: str, here: Here | None = None) -> list[str]:
+        """Send a reply to a VK dialogue or chat; the ids of the messages."""
+        peer = int(address.chat_id)
+        caps = self.caps.get(address.user_id or address.chat_id, FULL_CAPS) if peer < CHAT_START_ID else FULL_CAPS
         try:
-            ids = await self._send(peer, render(out.reply, caps), seed)
+            return await self._send(peer, render(reply, caps), key)
         except VkUnreachable as exc:
-            user = out.address.user_id or (str(peer) if peer < CHAT_START_ID else None)
-            log.warning("VK user %s does not accept messages from the community (error %s); marked unreachable",
-                        user or peer, exc.code)
-            if user:
-                await mark_unreachable(self.app.services.db, self.name, user)
-            return False
+            raise Unreachable(f"VK error {exc.code}") from exc
         except VkCallError as exc:
-            if exc.code in RETRY_LATER_CODES:  # retries spent on network/rate/flood errors: the outbox tries later
-                raise TransientSendError(f"vk: {exc}") from exc
-            log.error("VK message to %s not sent: %s", peer, exc)
-            return False
-        except Exception:  # e.g. the channel is stopping: the caller learns it was not delivered
-            log.exception("VK message to %s not sent", peer)
-            return False
-        if out.reply.tag:
-            now = self.app.services.clock()
-            await record_sent(self.app.services.db, self.name, str(peer), ids, out.reply.tag, now)
-        return True
+            # Network, rate and flood errors once the retries are spent: the outbox tries later.
+            raise SendFailed(f"vk: {exc}", transient=exc.code in RETRY_LATER_CODES) from exc
+        except Exception as exc:  # e.g. the channel is stopping: the outbox tries again later
+            raise TransientSendError(f"vk: {type(exc).__name__}") from exc
 
     async def _send(self, peer: int, messages: list[VkMessage], seed: str,
                     extra: dict[str, Any] | None = None) -> list[str]:
