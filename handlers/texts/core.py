@@ -81,3 +81,26 @@ BTN_CONTACTS = "Контакты и часы работы"
 CONTACTS_HEAD = "Консультационные линии (часы: {hours})"
 VISIT_PLACE = "Личный приём: {address}\nЧасы приёма: {hours}\n{status}\nКак добраться: {how}"
 CONTACTS_PICK = "Выберите тему, чтобы увидеть телефоны и почту ответственного отдела:"
+
+# --- is the line open now (handlers.domain.calendar.line_status); times are Moscow time
+MSK = "по московскому времени"
+STATUS_OPEN = "Сейчас открыто до {until} по московскому времени."
+STATUS_OPEN_BREAK = "Сейчас открыто до {until} по московскому времени (перерыв {start}–{end})."
+STATUS_BREAK = "Сейчас перерыв до {until} по московскому времени."
+STATUS_OPENS = "Сейчас закрыто, откроется {when} в {at} по московскому времени."
+STATUS_TODAY = "сегодня"
+STATUS_TOMORROW = "завтра"
+STATUS_CLOSED = "Сейчас закрыто."
+
+# --- check-config: calendar.yaml
+CALENDAR_YEAR_MISSING = (
+    "нет раздела {year} года: до его внесения сокращёнными считаются рабочие дни перед праздниками "
+    "(ст. 95 ТК РФ)"
+)
+CALENDAR_PACKAGE_OUTDATED = (
+    "пакет holidays не знает переносов выходных {year} года: обновите его (pip install -U holidays) "
+    "или внесите рабочие дни по переносу в working_days"
+)
+CALENDAR_YEAR_VERIFY = "{year}: внесён без сверки (verify: true) — сверьте с производственным календарём"
+CALENDAR_SHORTENED_DAY_OFF = "{year}.shortened: {day} — нерабочий день, сокращать нечего"
+CALENDAR_WORKING_KNOWN = "{year}.working_days: {day} — рабочий день и по пакету holidays, строку можно удалить"
