@@ -68,7 +68,7 @@ async def test_invitation_in_telegram(app: App, clock: FakeClock) -> None:
     await schedule_invitation(app.services, "telegram", str(USER), str(USER), "visit", timedelta(days=1))
     clock.advance(days=1)
     assert await JobRunner(app.services, app.deliver).run_due() == 1
-    assert h.last_text(USER).startswith("Вчера вы были на личном приёме в управлении.")
+    assert h.last_text(USER).startswith("Вчера вы были у нас на личном приёме.")
     assert h.last_buttons(USER) == ["Пройти опрос", "Больше не предлагать"]
     await h.press(USER, "Пройти опрос")
     assert "Опрос анонимный" in h.last_text(USER)

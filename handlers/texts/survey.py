@@ -54,7 +54,8 @@ SURVEY_DUPLICATE = (
 # --- invitations
 SURVEY_INVITE = {
     "consultation": "Недавно вы обращались ко мне с вопросом.",
-    "visit": "Вчера вы были на личном приёме в управлении.",
+    # the awards department is no part of the Управление: no «в управлении» here
+    "visit": "Вчера вы были у нас на личном приёме.",
     "request": "Недавно вы получили ответ на своё обращение.",
 }
 SURVEY_INVITE_BODY = (
