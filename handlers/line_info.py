@@ -14,12 +14,12 @@ from handlers.models import Venue
 
 # Where each button of these screens leads (only to the flows that are installed).
 _TARGETS = {"book": "visits.start", "mine": "visits.mine", "write": "requests.start", "survey": "survey.start",
-            "contacts": "contacts", "elsewhere": "need.elsewhere"}
+            "elsewhere": "need.elsewhere"}
 
 
 def _buttons(*ids: str) -> list[Option]:
     labels = {"book": texts.BTN_BOOK, "mine": texts.BTN_MY_VISITS, "write": texts.BTN_WRITE,
-              "survey": texts.BTN_SURVEY, "contacts": texts.BTN_CONTACTS, "elsewhere": texts.BTN_ELSEWHERE}
+              "survey": texts.BTN_SURVEY, "elsewhere": texts.BTN_ELSEWHERE}
     return [Option(i, labels[i]) for i in ids if _TARGETS[i] in STEPS]
 
 
