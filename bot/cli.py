@@ -52,6 +52,7 @@ async def _demo(settings: Settings) -> int:
 def check_config(settings: Settings) -> int:
     from bot.app import load_content
     from bot.overrides import with_staff_overrides
+    from handlers.domain.calendar import WorkCalendar
 
     try:
         directory, surveys, calendar = load_content(settings)
@@ -65,11 +66,8 @@ def check_config(settings: Settings) -> int:
           f"вне компетенции {len(directory.out_of_scope)} — в порядке")
     print(f"{settings.survey_file}: опросов {len(surveys.surveys)} — в порядке")
     print(f"{settings.calendar_file}: годы {', '.join(map(str, calendar.years))} — в порядке")
-    this_year = date.today().year
-    for year in (this_year, this_year + 1):
-        if year not in calendar.years:
-            print(f"Предупреждение: {settings.calendar_file}: нет данных о сокращённых днях {year} года; "
-                  "до их внесения сокращёнными считаются дни перед праздниками по ст. 95 ТК РФ.")
+    for warning in WorkCalendar(calendar).warnings(date.today()):
+        print(f"Предупреждение: {settings.calendar_file}: {warning}")
     if settings.survey_salt.get_secret_value() == "change-me":
         print("Предупреждение: SURVEY_SALT не задан — задайте длинное случайное значение, иначе по базе можно "
               "узнать, кто из приглашённых прошёл опрос.")

@@ -3,6 +3,7 @@
 from handlers import (  # noqa: F401
     contacts,
     forget,
+    line_info,
     menu,
     need,
     personal,

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from handlers import texts
 from handlers.domain.calendar import describe_schedule, line_status
-from handlers.domain.directory import Node, Topic
+from handlers.domain.directory import Node, OurPart, Topic
 from handlers.domain.fields import phone_display
 from handlers.engine import STEPS, Context, Option, Screen, Step, step
 
@@ -29,8 +29,16 @@ async def route_question(ctx: Context, text: str) -> None:
         ctx.go("need.choose", {"guesses": [[g.id, g.node] for g in understood.guesses]})
     elif understood.verdict == "outside":
         ctx.go("need.outside", {"id": understood.guesses[0].id})
+    elif understood.verdict == "service":
+        asked = understood.guesses[0].id
+        topic = next((g.id for g in understood.guesses[1:] if g.kind == "topic"), None)
+        if asked == "booking" and topic is not None and "visits.start" in STEPS:
+            ctx.data["topic"] = topic  # «записаться на приём по аттестации»: the days of that department
+            ctx.go("visits.start", {"topic": topic})
+        else:
+            ctx.go("need.service", {"id": asked})
     else:
-        ctx.say(texts.NOT_RECOGNIZED)  # stay where the client is: his options are shown again
+        ctx.go("need.unknown")  # never a dead end: topics, phones, writing, other bodies
 
 
 def _open_node(ctx: Context, topic: Topic, node: Node) -> None:
@@ -136,15 +144,43 @@ class OutsideStep(_Searching):
                     parts.append(c.url)
                 lines.append("• " + ", ".join(parts))
                 if c.url:
-                    links.append(Option(f"u{len(links)}", c.name[:40], url=c.url))
+                    links.append(Option(f"u{len(links)}", _clip(c.name), url=c.url))
         rows = [[Option("other", texts.BTN_ASK_OTHER)], [Option("ours", texts.BTN_ITS_OURS)]]
+        part = _our_part(ctx, item.ours) if item and item.ours else None
+        if part is not None:
+            lines += ["", texts.OUT_OF_SCOPE_OURS.format(label=part[2])]
+            rows.insert(0, [Option("part", part[2])])
         return Screen(title=item.title if item else None, text="\n".join(lines).strip(),
                       rows=[*([[o] for o in links]), *rows], text_mode="search", menu=False)
 
     async def on_option(self, ctx: Context, option_id: str) -> None:
+        item = ctx.services.directory.out_of_scope_item(ctx.params.get("id", ""))
+        part = _our_part(ctx, item.ours) if item and item.ours else None
+        if option_id == "part" and part is not None:
+            _open_node(ctx, part[0], part[1])
+            return
         ctx.home(keep_data=True)
         if option_id == "ours":
             ctx.say(texts.TOPICS_PROMPT)
+
+
+def _clip(label: str, limit: int = 40) -> str:
+    """A link's label within VK's 40 characters, cut at a word."""
+    if len(label) <= limit:
+        return label
+    cut = label[:limit - 1]
+    return cut[:cut.rfind(" ")].rstrip(" ,.;:-") + "…" if " " in cut else cut + "…"
+
+
+def _our_part(ctx: Context, ours: OurPart) -> tuple[Topic, Node, str] | None:
+    """The topic (and clarifying answer) of ours that an out-of-scope subject points to, with its label."""
+    topic = ctx.services.directory.topic(ours.topic)
+    if topic is None:
+        return None
+    node = topic.root.find(ours.node) if ours.node else topic.root
+    if node is None or node is topic.root:
+        return topic, topic.root, topic.short
+    return topic, node, node.label
 
 
 def contact_lines(ctx: Context, topic: Topic) -> list[str]:

@@ -134,9 +134,7 @@ class WriteStep(_Collecting):
             ctx.say(texts.RQ_TOO_SHORT)
             return
         if not draft.get("topic"):
-            understood = ctx.services.understanding.understand(text)
-            if understood.verdict in ("confident", "unsure") and understood.guesses[0].kind == "topic":
-                draft["topic"] = understood.guesses[0].id
+            draft["topic"] = ctx.services.understanding.request_topic(text)
         if not draft.get("topic"):
             ctx.go("requests.topic")
             return

@@ -19,6 +19,7 @@ from handlers import texts
 from handlers.domain.survey import Question, Survey
 from handlers.domain.survey_report import is_answered, points_label
 from handlers.engine import Context, Option, Screen, Step, step
+from handlers.matching import normalize
 from handlers.menu import menu_entry
 from handlers.survey_invites import (
     answered_recently,
@@ -36,6 +37,7 @@ DRAFT = "_survey"
 BUTTON_MAX = 40  # VK cuts longer button labels; the full wording is then listed in the text
 SCALE_ROW = 5  # buttons per row on a scale (VK allows five)
 CHECK = "✅ "
+SKIP_WORDS = ("пропустить", "пропуск", "пропустить вопрос", "дальше", "далее", "skip")
 _NUMBER_LIST = re.compile(r"^\d{1,3}(?:\s*(?:,|;|\s|\bи\b)\s*\d{1,3})*$")
 
 
@@ -249,13 +251,14 @@ def _options_for(question: Question, draft: dict, index: int) -> tuple[list[list
         if question.type == "multiple":
             rows.append([Option("done", texts.BTN_SURVEY_DONE, aliases=("готов", "всё", "все"))])
     elif question.type == "scale":
-        values = list(range(question.scale_min, question.scale_max + 1))
-        buttons = [Option(f"v{v}", points_label(v), aliases=(str(v),)) for v in values]
+        # in the order of survey.yaml (Appendix 1: «5 баллов» first); a typed digit is the number of
+        # the button in that list, as the console shows it, so no digit aliases
+        buttons = [Option(f"v{v}", points_label(v)) for v in question.scale_values()]
         rows = [buttons[i:i + SCALE_ROW] for i in range(0, len(buttons), SCALE_ROW)]
     elif is_answered(answer):
         rows.append([Option("keep", texts.BTN_SURVEY_KEEP)])
     if not question.required:
-        rows.append([Option("skip", texts.BTN_SURVEY_SKIP)])
+        rows.append([Option("skip", texts.BTN_SURVEY_SKIP, aliases=SKIP_WORDS)])
     return rows, listing
 
 
@@ -273,12 +276,16 @@ def _hint(question: Question) -> str:
     if question.type == "multiple":
         return texts.SURVEY_HINT_MULTIPLE
     if question.type == "scale":
-        low, high = question.scale_min, question.scale_max
+        values = question.scale_values()
+        how = texts.SURVEY_HINT_SCALE_NUMBERS.format(
+            n=len(values), first=points_label(values[0]), last=points_label(values[-1]))
         if question.scale_min_label and question.scale_max_label:
-            return texts.SURVEY_HINT_SCALE.format(low=low, high=high, low_label=question.scale_min_label,
-                                                  high_label=question.scale_max_label)
-        return texts.SURVEY_HINT_SCALE_PLAIN.format(low=low, high=high)
-    return texts.SURVEY_HINT_TEXT.format(n=question.max_length)
+            return texts.SURVEY_HINT_SCALE.format(low=question.scale_min, high=question.scale_max,
+                                                  low_label=question.scale_min_label,
+                                                  high_label=question.scale_max_label, how=how)
+        return how
+    return texts.SURVEY_HINT_TEXT.format(n=question.max_length) + (
+        "" if question.required else " " + texts.SURVEY_HINT_OPTIONAL)
 
 
 @step
@@ -357,13 +364,16 @@ class SurveyQuestion(Step):
         if current is None:
             return False
         survey, draft, i, q = current
+        if text.strip().isdigit() and _typed_nav(ctx, int(text), _button_count(q, draft, i)):
+            return True
         if q.type == "text":
+            if normalize(text) in SKIP_WORDS:  # an optional question's button was matched before this
+                ctx.say(texts.SURVEY_TEXT_REQUIRED)
+                return True
             await _answer(ctx, survey, draft, i, text.strip())
             return True
         if q.type != "multiple":
             return False
-        if text.strip().isdigit() and _typed_nav(ctx, int(text), q):
-            return True
         if not _NUMBER_LIST.match(text.strip()):
             ctx.say(texts.SURVEY_NOT_UNDERSTOOD_MULTIPLE)
             return True
@@ -378,10 +388,16 @@ class SurveyQuestion(Step):
         return True
 
 
-def _typed_nav(ctx: Context, number: int, q: Question) -> bool:
-    """The console numbers "Назад" and "Главное меню" after the options; a multiple-choice screen
-    takes typed text itself, so it honours those numbers here as the engine does elsewhere."""
-    first_nav = len(q.options) + 2 + (0 if q.required else 1)  # options, "Готово", "Пропустить"
+def _button_count(q: Question, draft: dict, i: int) -> int:
+    rows, _ = _options_for(q, draft, i)
+    return sum(len(row) for row in rows)
+
+
+def _typed_nav(ctx: Context, number: int, buttons: int) -> bool:
+    """The console numbers "Назад" and "Главное меню" after the ``buttons`` of the question; a
+    screen that takes typed text itself (multiple choice, free text) honours those numbers here as
+    the engine does elsewhere: «1» shown as «1. Назад» is never saved as an answer."""
+    first_nav = buttons + 1
     navs = (["back"] if ctx.state.stack else []) + ["menu"]
     if not first_nav <= number < first_nav + len(navs):
         return False

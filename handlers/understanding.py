@@ -3,8 +3,10 @@
 Words are reduced to lemmas with pymorphy3 (``аттестации`` -> ``аттестация``), unknown words are
 matched to the vocabulary with rapidfuzz (``атестация`` -> ``аттестация``), and every keyword
 phrase of directory.yaml whose lemmas all occur in the question adds its length to the score of
-its topic, clarifying node or out-of-scope item. Longer phrases therefore outweigh single words:
-``пенсия за выслугу лет`` (ours) beats ``пенсия`` (not ours).
+its topic, clarifying node, out-of-scope item or question about the line itself (address, hours,
+booking ...). Longer phrases therefore outweigh single words: ``пенсия за выслугу лет`` (ours)
+beats ``пенсия`` (not ours), ``когда вы работаете`` (hours) beats ``когда`` (of an attestation).
+Only words the dictionary does not know are corrected: ``прошу`` is a word, not a typo of ``посетить``.
 """
 
 from __future__ import annotations
@@ -62,7 +64,7 @@ def _phrases(keywords: list[str]) -> list[Phrase]:
 
 @dataclass(frozen=True, slots=True)
 class Guess:
-    kind: Literal["topic", "outside"]
+    kind: Literal["topic", "outside", "service"]
     id: str
     node: str | None
     score: float
@@ -70,9 +72,10 @@ class Guess:
 
 @dataclass(frozen=True, slots=True)
 class Understood:
-    """``confident`` — one clear answer; ``unsure`` — offer ``guesses``; ``outside`` — not ours."""
+    """``confident`` — one clear answer; ``unsure`` — offer ``guesses``; ``outside`` — not ours;
+    ``service`` — a question about the line itself (the first guess; topic guesses may follow)."""
 
-    verdict: Literal["confident", "unsure", "outside", "unknown"]
+    verdict: Literal["confident", "unsure", "outside", "service", "unknown"]
     guesses: tuple[Guess, ...] = ()
 
 
@@ -82,6 +85,7 @@ class Understanding:
         self._topics: dict[str, list[Phrase]] = {}
         self._nodes: dict[str, list[tuple[Node, list[Phrase]]]] = {}
         self._outside: dict[str, list[Phrase]] = {}
+        self._service: dict[str, list[Phrase]] = {q.id: _phrases(q.keywords) for q in directory.service_questions}
         self._needs: dict[str, list[Phrase]] = {n.id: _phrases(n.keywords) for n in directory.needs}
         vocab: set[str] = set()
         for t in directory.topics:
@@ -89,7 +93,7 @@ class Understanding:
             self._nodes[t.id] = [(n, _phrases(n.keywords)) for n in t.root.walk() if n.keywords]
         for o in directory.out_of_scope:
             self._outside[o.id] = _phrases(o.keywords)
-        for groups in (self._topics.values(), self._outside.values(), self._needs.values()):
+        for groups in (self._topics.values(), self._outside.values(), self._needs.values(), self._service.values()):
             for phrases in groups:
                 for p in phrases:
                     vocab.update(p.lemmas)
@@ -109,7 +113,7 @@ class Understanding:
             if lm in STOP:
                 continue
             out.add(lm)
-            if lm not in self._vocab_set and len(lm) >= 4:
+            if lm not in self._vocab_set and len(lm) >= 4 and not _morph().word_is_known(raw):
                 fixed = self._fix(raw.replace("ё", "е"), lm)
                 if fixed:
                     out.add(fixed)
@@ -130,7 +134,10 @@ class Understanding:
         return sum(p.weight for p in phrases if p.lemmas <= words)
 
     # ------------------------------------------------------------------ topics
-    def understand(self, text: str) -> Understood:
+    def understand(self, text: str, *, service: bool = True) -> Understood:
+        """What a question is about. A question about the line itself (``service``) wins only over
+        weaker topic and out-of-scope matches: «когда аттестация» is a topic, «когда вы работаете»
+        is the hours. ``service=False`` looks for topics and out-of-scope subjects only."""
         words = self.words(text)
         if not words:
             return Understood("unknown")
@@ -141,15 +148,27 @@ class Understanding:
         scored = sorted(((s + node_scores[tid][1] * 0.5, tid) for s, tid in topic_scores), reverse=True)
         outside = max(((self._score(words, ph), oid) for oid, ph in self._outside.items()), default=(0.0, ""))
         best_score, _best_id = scored[0]
+        guesses = tuple(Guess("topic", tid, node_scores[tid][0], s) for s, tid in scored
+                        if s > 0 and s >= best_score * 0.6)[:3]
+        if service:
+            asked = max(((self._score(words, ph), sid) for sid, ph in self._service.items()), default=(0.0, ""))
+            if asked[0] > 0 and asked[0] > best_score and asked[0] > outside[0]:
+                return Understood("service", (Guess("service", asked[1], None, asked[0]), *guesses))
         if outside[0] > 0 and outside[0] >= best_score:
             return Understood("outside", (Guess("outside", outside[1], None, outside[0]),))
         if best_score <= 0:
             return Understood("unknown")
-        guesses = tuple(Guess("topic", tid, node_scores[tid][0], s) for s, tid in scored
-                        if s > 0 and s >= best_score * 0.6)[:3]
         if len(guesses) == 1 or guesses[0].score >= guesses[1].score * 1.5:
             return Understood("confident", guesses[:1])
         return Understood("unsure", guesses)
+
+    def request_topic(self, text: str) -> str | None:
+        """The topic a written request is about, if clear enough: words such as «записаться» or
+        «прошу позвонить» say how, not what about, so questions about the line do not count."""
+        understood = self.understand(text, service=False)
+        if understood.verdict in ("confident", "unsure") and understood.guesses[0].kind == "topic":
+            return understood.guesses[0].id
+        return None
 
     def _best_node(self, topic_id: str, words: frozenset[str]) -> tuple[str | None, float]:
         best: tuple[str | None, float] = (None, 0.0)

@@ -250,7 +250,7 @@ class VisitStart(Step):
         elif s.calendar.hours(s.directory.hours.visits, day) is None:
             ctx.say(texts.VISITS_DAY_OFF.format(day=day_long(day).capitalize()))
         elif day not in by_day(await _free(ctx, dep_id), s.tz):
-            ctx.say(texts.VISITS_DAY_FULL.format(day=day_long(day)))
+            ctx.say(texts.VISITS_DAY_FULL.format(day=day_long(day, accusative=True)))
         else:
             ctx.go("visits.half", {"dep": dep_id, "day": f"{day:%Y%m%d}", "topic": ctx.params.get("topic")})
         return True
@@ -292,7 +292,7 @@ class VisitHalf(Step):
             rows.append([Option("pm", texts.BTN_VISITS_PM.format(hours=_half_range(ctx, halves["pm"])),
                                 aliases=("день", "днем", "после обеда", "вечер", "вторая половина"))])
         if not rows:
-            return Screen(text=texts.VISITS_DAY_FULL.format(day=day),
+            return Screen(text=texts.VISITS_DAY_FULL.format(day=day_long(_params_day(ctx), accusative=True)),
                           rows=[[Option("days", texts.BTN_VISITS_OTHER_TIME)]])
         return Screen(text=texts.VISITS_HALF.format(day=day.capitalize()), rows=rows)
 
@@ -313,7 +313,7 @@ class VisitTime(Step):
         slots = (await _day_slots(ctx))[ctx.params["half"]]
         day = day_long(_params_day(ctx)).capitalize()
         if not slots:
-            return Screen(text=texts.VISITS_DAY_FULL.format(day=day_long(_params_day(ctx))),
+            return Screen(text=texts.VISITS_DAY_FULL.format(day=day_long(_params_day(ctx), accusative=True)),
                           rows=[[Option("days", texts.BTN_VISITS_OTHER_TIME)]])
         tz = ctx.services.tz
         options = [Option(f"t{_slot_id(x, ctx)}", hm(x.local(tz))) for x in slots]
@@ -543,7 +543,7 @@ class CancelVisit(Step):
             await open_cancel(ctx, visit_id)  # says why: not yours, already cancelled or begun
             return
         await drop_reminders(s, visit.id)
-        ctx.say(texts.VISITS_CANCELLED.format(id=visit.id, when=when(s, visit)))
+        ctx.say(texts.VISITS_CANCELLED.format(id=visit.id, when=when(s, visit, accusative=True)))
         notice = staff_notice(s, visit, texts.VISITS_STAFF_CANCEL)
         if notice:
             ctx.outbox.append(notice)

@@ -1,5 +1,6 @@
-"""What the citizen's and the staff's sides of personal visits share: Russian dates, the booking
-confirmation (venue and .ics file), reminders as stored jobs, and staff notices."""
+"""What the citizen's and the staff's sides of personal visits share: Russian dates (in the case
+their sentence needs), the booking confirmation (the way there, a map link, venue and .ics file),
+reminders as stored jobs, and staff notices."""
 
 from __future__ import annotations
 
@@ -9,6 +10,8 @@ from icalendar import Alarm, Calendar
 from icalendar import Event as IcsEvent
 
 from handlers import texts
+from handlers.directions import accessibility_line, map_button, route_lines
+from handlers.domain.calendar import WEEKDAY_NAMES_ACC
 from handlers.domain.directory import Department, VisitSettings
 from handlers.domain.fields import phone_display
 from handlers.domain.slots import Slot, free_slots, last_day
@@ -26,6 +29,8 @@ MONTHS = ("января", "февраля", "марта", "апреля", "ма�
           "ноября", "декабря")
 WEEKDAYS_SHORT = ("пн", "вт", "ср", "чт", "пт", "сб", "вс")
 WEEKDAYS_FULL = ("понедельник", "вторник", "среда", "четверг", "пятница", "суббота", "воскресенье")
+# after «на» (accusative): «Запись № 1 на пятницу…», «На среду … свободного времени нет»
+WEEKDAYS_ACC = ("понедельник", "вторник", "среду", "четверг", "пятницу", "субботу", "воскресенье")
 
 
 def hm(moment: datetime) -> str:
@@ -37,9 +42,10 @@ def day_label(day: date) -> str:
     return f"{WEEKDAYS_SHORT[day.weekday()].capitalize()}, {day.day} {MONTHS[day.month - 1]}"
 
 
-def day_long(day: date) -> str:
-    """``среда, 18 марта 2026``"""
-    return f"{WEEKDAYS_FULL[day.weekday()]}, {day.day} {MONTHS[day.month - 1]} {day.year}"
+def day_long(day: date, *, accusative: bool = False) -> str:
+    """``среда, 18 марта 2026``; after «на» (``accusative``) ``среду, 18 марта 2026``."""
+    weekday = (WEEKDAYS_ACC if accusative else WEEKDAYS_FULL)[day.weekday()]
+    return f"{weekday}, {day.day} {MONTHS[day.month - 1]} {day.year}"
 
 
 def relative_day(day: date, today: date) -> str:
@@ -50,14 +56,21 @@ def relative_day(day: date, today: date) -> str:
     return f"{WEEKDAYS_SHORT[day.weekday()]}, {day.day} {MONTHS[day.month - 1]}"
 
 
-def period(services: Services, start: datetime, end: datetime) -> str:
-    """``среда, 18 марта 2026, 10:30–11:00``"""
+def relative_when(day: date, today: date) -> str:
+    """When a visit is, said in a sentence: ``завтра``, ``в пятницу, 20 марта,``."""
+    if day in (today, today + timedelta(days=1)):
+        return relative_day(day, today)
+    return f"{WEEKDAY_NAMES_ACC[day.weekday()]}, {day.day} {MONTHS[day.month - 1]},"
+
+
+def period(services: Services, start: datetime, end: datetime, *, accusative: bool = False) -> str:
+    """``среда, 18 марта 2026, 10:30–11:00`` (``среду, …`` after «на»)."""
     start, end = start.astimezone(services.tz), end.astimezone(services.tz)
-    return f"{day_long(start.date())}, {hm(start)}–{hm(end)}"
+    return f"{day_long(start.date(), accusative=accusative)}, {hm(start)}–{hm(end)}"
 
 
-def when(services: Services, visit: Visit) -> str:
-    return period(services, visit.start, visit.end)
+def when(services: Services, visit: Visit, *, accusative: bool = False) -> str:
+    return period(services, visit.start, visit.end, accusative=accusative)
 
 
 async def open_slots(services: Services, db: Database | Transaction, dep_id: str, rules: VisitSettings,
@@ -141,7 +154,7 @@ def visit_ics(services: Services, visit: Visit, now: datetime) -> Document:
     event.add("summary", summary)
     event.add("location", place.address)
     event.add("geo", (place.latitude, place.longitude))
-    event.add("description", texts.VISITS_ICS_DESCRIPTION.format(how=place.how_to_get,
+    event.add("description", texts.VISITS_ICS_DESCRIPTION.format(how="\n".join(route_lines(place)),
                                                                  bring=place.what_to_bring or "—", id=visit.id))
     alarm = Alarm()
     alarm.add("action", "DISPLAY")
@@ -159,8 +172,9 @@ def confirmation(services: Services, visit: Visit, reminders: list[float], now: 
     place = services.directory.visit_place
     dep = department(services, visit.department)
     lines = [texts.VISITS_BOOKED.format(when=when(services, visit), department=dep.name if dep else visit.department,
-                                        address=place.address, how=place.how_to_get,
+                                        address=place.address, route="\n".join(route_lines(place)),
                                         bring=place.what_to_bring or "—", id=visit.id)]
+    lines += accessibility_line(place)
     category = services.directory.booking.category(visit.priority)
     if category:
         lines.append(texts.VISITS_CONFIRM_PRIORITY.format(category=category.label))
@@ -169,7 +183,7 @@ def confirmation(services: Services, visit: Visit, reminders: list[float], now: 
     else:
         lines.append(texts.VISITS_BOOKED_NO_REMIND)
     return Reply(text="\n\n".join(lines), venue=venue(services), document=visit_ics(services, visit, now),
-                 tag=f"visit:{visit.id}")
+                 buttons=[[map_button(place)]], tag=f"visit:{visit.id}")
 
 
 def reminder_key(visit_id: int, hours: float) -> str:

@@ -38,6 +38,7 @@ from handlers.visits_common import (
     open_slots,
     period,
     relative_day,
+    relative_when,
     rules,
     staff_address,
     when,
@@ -89,7 +90,7 @@ async def send_reminder(job: Job, services: Services) -> list[Outgoing]:
     start = visit.start.astimezone(tz)
     dep = department(services, visit.department)
     place = services.directory.visit_place
-    text = texts.VISITS_REMIND.format(day=relative_day(start.date(), now.astimezone(tz).date()), time=hm(start),
+    text = texts.VISITS_REMIND.format(day=relative_when(start.date(), now.astimezone(tz).date()), time=hm(start),
                                       department=dep.name if dep else visit.department, address=place.address,
                                       bring=place.what_to_bring or "—")
     buttons = [[Button(texts.BTN_VISITS_CANCEL, payload=action_payload("vcancel", visit.id))]]
@@ -130,8 +131,8 @@ def day_agenda(services: Services, dep_id: str, day: date, visits: list[Visit]) 
     name = dep.name if dep else dep_id
     mine = [v for v in visits if v.department == dep_id]
     if not mine:
-        return texts.VISITS_AGENDA_EMPTY.format(day=day_long(day), department=name)
-    return "\n".join([texts.VISITS_AGENDA_HEAD.format(day=day_long(day), department=name),
+        return texts.VISITS_AGENDA_EMPTY.format(day=day_long(day, accusative=True), department=name)
+    return "\n".join([texts.VISITS_AGENDA_HEAD.format(day=day_long(day, accusative=True), department=name),
                       *(_agenda_line(services, v) for v in mine)])
 
 
@@ -228,7 +229,7 @@ async def cmd_visits_today(ctx: Context, args: str) -> None:
     today = _today(ctx)
     visits = await agenda(ctx.services.db, deps, *_day_bounds(ctx.services, today))
     if len(deps) > 1 and not visits:
-        ctx.say(texts.VISITS_TODAY_EMPTY.format(day=day_long(today)))
+        ctx.say(texts.VISITS_TODAY_EMPTY.format(day=day_long(today, accusative=True)))
         return
     ctx.say("\n\n".join(day_agenda(ctx.services, dep, today, visits) for dep in deps
                         if len(deps) == 1 or any(v.department == dep for v in visits)))

@@ -126,3 +126,25 @@ def test_bot_refuses_to_start_on_invalid_file(files: dict[str, Path], capsys: py
     err = capsys.readouterr().err
     assert code == 2
     assert "бот не запущен" in err and "topics.attestation.phones: Field required" in err
+
+
+def test_calendar_warnings_name_the_year_and_the_day(files: dict[str, Path],
+                                                     capsys: pytest.CaptureFixture[str]) -> None:
+    def change(c: dict) -> None:
+        c["years"][2027]["shortened"].append("2027-02-22")  # a day off moved from the working Saturday
+        c["years"][2027]["working_days"] = ["2027-02-20"]  # the package knows it already
+
+    _edit(files["calendar"], change)
+    code, out = _check(capsys)
+    assert code == 0, out
+    assert f"Предупреждение: {files['calendar']}: 2027: внесён без сверки (verify: true)" in out
+    assert "2027.shortened: 2027-02-22 — нерабочий день, сокращать нечего" in out
+    assert "2027.working_days: 2027-02-20 — рабочий день и по пакету holidays, строку можно удалить" in out
+
+
+def test_calendar_date_of_another_year_is_an_error(files: dict[str, Path],
+                                                   capsys: pytest.CaptureFixture[str]) -> None:
+    _edit(files["calendar"], lambda c: c["years"][2026]["shortened"].append("2027-04-30"))
+    code, out = _check(capsys)
+    assert code == 1
+    assert "2026.shortened: 2027-04-30 — дата другого года" in out

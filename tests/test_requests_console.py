@@ -213,3 +213,22 @@ async def test_an_answered_request_brings_a_survey_invitation(
     await jobs.run_due()
     assert "Недавно вы получили ответ на своё обращение." in console.staff_output()
     assert "Пройти опрос" in console.staff_output()
+
+
+async def test_a_request_beginning_with_proshu_is_not_a_visit(console: Dialogue) -> None:
+    """«Прошу…» used to be corrected to «посетить» and tagged "Записаться на личный приём"."""
+    await console.say("привет")
+    answer = await console.say("Написать в отдел")
+    answer = await console.say("Прошу выдать справку с места работы для банка.")
+    assert "Получено сообщений: 1" in answer
+    answer = await console.say("Готово")
+    await console.say("Согласен(на)")
+    await console.say("Анна Петрова")
+    answer = await console.say("8 (921) 555-44-33")
+    answer = await console.say("1")  # the answer comes to this chat
+    assert "Тема: Иные кадровые вопросы" in answer
+    answer = await console.say("Отправить")
+    assert "Обращение №1 принято" in answer
+    staff = console.staff_output()
+    assert "Потребность: Получить справку, копию документа" in staff
+    assert "Записаться на личный приём" not in staff

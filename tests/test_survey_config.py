@@ -16,10 +16,12 @@ from sqlalchemy import inspect
 
 from handlers.domain.fields import ConfigError
 from handlers.domain.loading import load_surveys
+from handlers.domain.survey_report import points_label
 from storage.db import Database, alembic_config
 from tests.conftest import ROOT
+from tests.survey_helpers import appendix1, appendix1_options, order_file
 
-ORDER = Path(__file__).resolve().parents[2] / "shared" / "seed" / "order-2025-12-18-01-02-10.md"
+ORDER = order_file()
 SURVEY_TABLES = {"survey_responses", "survey_receipts", "survey_invitations", "survey_optouts"}
 
 
@@ -27,11 +29,9 @@ def test_appendix1_is_verbatim() -> None:
     survey = load_surveys(ROOT / "survey.yaml").get("appendix1")
     assert [q.type for q in survey.questions] == ["single", "multiple", "single", "single", "scale", "text", "text",
                                                   "scale", "text"]
-    if not ORDER.exists():
+    if ORDER is None:
         pytest.skip("the order is not next to the repository")
-    order = ORDER.read_text(encoding="utf-8")
-    start = order.index("**Оценка удовлетворенности доступностью")
-    appendix = order[start:order.index("Приложение № 2", start)]
+    appendix = appendix1(ORDER.read_text(encoding="utf-8"))
     for n, q in enumerate(survey.questions, start=1):
         assert f"**{n}. {q.text}**" in appendix
         for k, option in enumerate(q.options, start=1):
@@ -41,6 +41,20 @@ def test_appendix1_is_verbatim() -> None:
         assert f"оценка 1 означает, что {q.scale_min_label}" in q.text
         assert f"оценка 5 означает, что {q.scale_max_label}" in q.text
     assert survey.headline is not None and survey.headline.option == "Скорее удовлетворен"
+
+
+def test_answer_options_in_the_order_and_wording_of_appendix1() -> None:
+    """What the bot lists for every question, in its order, is what Appendix 1 prints: the scales
+    «1. 5 баллов … 5. 1 балл»; a text question has no options."""
+    if ORDER is None:
+        pytest.skip("the order is not next to the repository")
+    printed = appendix1_options(ORDER.read_text(encoding="utf-8"))
+    survey = load_surveys(ROOT / "survey.yaml").get("appendix1")
+    assert sorted(printed) == list(range(1, len(survey.questions) + 1))
+    for n, q in enumerate(survey.questions, start=1):
+        shown = [points_label(v) for v in q.scale_values()] if q.type == "scale" else q.options
+        assert shown == printed[n], n
+    assert printed[5] == ["5 баллов", "4 балла", "3 балла", "2 балла", "1 балл"]  # the parser reads the order
 
 
 def test_invitation_settings_are_read() -> None:

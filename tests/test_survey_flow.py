@@ -15,7 +15,7 @@ from bot.channels.console import ConsoleChannel
 from bot.settings import Settings
 from storage.survey import SurveyReceiptRow, SurveyResponseRow, responses_between
 from tests.conftest import Dialogue, FakeClock
-from tests.survey_helpers import BOTH_SOURCES, Q1_START, custom_survey_file, handle
+from tests.survey_helpers import BOTH_SOURCES, Q1_START, appendix1_options, custom_survey_file, handle, order_file
 
 SITE, VK = BOTH_SOURCES
 DAY = date(2026, 3, 17)
@@ -63,9 +63,15 @@ async def test_whole_appendix1_survey_with_toggles_typed_answers_and_back(app: A
     assert "【Вопрос 5 из 9】" in answer
     assert "Оценка 1 — найти информацию было очень тяжело; 5 — найти необходимую информацию было очень легко" \
         in answer
-    assert "  1. 1 балл\n  2. 2 балла\n  3. 3 балла\n  4. 4 балла\n  5. 5 баллов\n  6. Назад" in answer
-    answer = await console.say("4")
+    # as Appendix 1 prints it: «1. 5 баллов … 5. 1 балл»; a typed digit is the number of the line
+    assert "  1. 5 баллов\n  2. 4 балла\n  3. 3 балла\n  4. 2 балла\n  5. 1 балл\n  6. Назад" in answer
+    assert "напишите номер варианта: 1 — 5 баллов, …, 5 — 1 балл" in answer
+    if (order := order_file()) is not None:  # the lines of the console are the lines of Appendix 1
+        printed = appendix1_options(order.read_text(encoding="utf-8"))[5]
+        assert "\n".join(f"  {k}. {label}" for k, label in enumerate(printed, start=1)) in answer
+    answer = await console.say("2")
     assert "【Вопрос 6 из 9】" in answer and "до 1000 символов" in answer
+    assert "  1. Пропустить\n  2. Назад" in answer  # an optional text question
     answer = await console.say("Сроки конкурсов на замещение должностей")
     assert "【Вопрос 7 из 9】" in answer
     answer = await console.say("Добавить поиск по документам")
@@ -95,6 +101,7 @@ async def test_answers_are_stored_without_identity(app: App, console: Dialogue) 
     await _to_question_2(console)
     for text in ("1 2", "1", "1", "3", "текст", "текст", "2", "Москва"):
         await console.say(text)
+    assert (await responses_between(app.services.db, "appendix1", DAY, DAY))[0].answers["q8"] == 4  # «2. 4 балла»
     responses = await app.services.db.rows(select(*SurveyResponseRow.__table__.c))
     receipts = await app.services.db.rows(select(*SurveyReceiptRow.__table__.c))
     assert len(responses) == 1 and len(receipts) == 1
@@ -117,7 +124,7 @@ async def test_scale_is_five_buttons_in_one_row(app: App, console: Dialogue) -> 
     outs = await handle(app, "повтори")  # not an answer: the question is shown again
     question = outs[-1].reply
     assert question.title == "Вопрос 5 из 9"
-    assert [b.label for b in question.buttons[0]] == ["1 балл", "2 балла", "3 балла", "4 балла", "5 баллов"]
+    assert [b.label for b in question.buttons[0]] == ["5 баллов", "4 балла", "3 балла", "2 балла", "1 балл"]
     assert [b.label for b in question.buttons[1]] == ["Назад", "Главное меню"]
 
 
@@ -234,5 +241,53 @@ async def test_hidden_answers_are_dropped(settings: Settings, clock: FakeClock, 
         assert answer.startswith("Опрос завершён.")
         stored = await responses_between(app.services.db, "short", DAY, DAY)
         assert [r.answers for r in stored] == [{"s1": "Нет", "s3": ["Время"]}]  # the 5 for s2 is gone
+    finally:
+        await app.close()
+
+
+async def test_text_question_never_takes_a_menu_number_or_skip_as_its_answer(app: App, console: Dialogue) -> None:
+    await _to_question_2(console)
+    for text in ("1 2", "1", "1", "1"):  # to question 6, the first text question
+        answer = await console.say(text)
+    assert "【Вопрос 6 из 9】" in answer and "  1. Пропустить\n  2. Назад\n  3. Главное меню" in answer
+    assert "Если ответить нечего, нажмите «Пропустить»." in answer
+    answer = await console.say("2")  # «2. Назад»: back to the scale, nothing saved
+    assert "【Вопрос 5 из 9】" in answer
+    answer = await console.say("1")  # «1. 5 баллов»
+    assert "【Вопрос 6 из 9】" in answer
+    answer = await console.say("пропустить")  # the word is the button, not an answer
+    assert "【Вопрос 7 из 9】" in answer
+    answer = await console.say("1")  # «1. Пропустить»
+    assert "【Вопрос 8 из 9】" in answer
+    answer = await console.say("назад")
+    assert "【Вопрос 7 из 9】" in answer and "Вы пропустили этот вопрос." in answer
+    for text in ("Пропустить", "5 баллов", "Пропустить"):
+        answer = await console.say(text)
+    assert answer.startswith("Опрос завершён.")
+    [stored] = await responses_between(app.services.db, "appendix1", DAY, DAY)
+    assert stored.answers["q5"] == 5 and stored.answers["q8"] == 5
+    assert not {"q6", "q7", "q9"} & set(stored.answers)  # skipped: no "1", no «пропустить»
+
+
+async def test_required_text_question_refuses_skip_and_takes_no_menu_number(
+        settings: Settings, clock: FakeClock, tmp_path: Path) -> None:
+    custom = settings.model_copy(update={"survey_file": custom_survey_file(tmp_path, required_text=True)})
+    app = await App.create(custom, clock=clock, migrate=False)
+    try:
+        channel = ConsoleChannel(app, stdin=io.StringIO(), stdout=io.StringIO(), files_dir=tmp_path / "f")
+        app.add_channel(channel)
+        for text in ("Оценить качество", "Начать опрос", "Нет", "Готово"):
+            answer = await channel.send_line(text)
+        assert "【Вопрос 4 из 4】" in answer and "  1. Назад\n  2. Главное меню" in answer
+        assert "Пропустить" not in answer
+        answer = await channel.send_line("пропустить")
+        assert "Этот вопрос обязательный" in answer and "【Вопрос 4 из 4】" in answer
+        answer = await channel.send_line("1")  # «1. Назад»
+        assert "【Вопрос 3 из 4】" in answer
+        for text in ("Готово", "Всё хорошо"):
+            answer = await channel.send_line(text)
+        assert answer.startswith("Опрос завершён.")
+        stored = await responses_between(app.services.db, "short", DAY, DAY)
+        assert [r.answers for r in stored] == [{"s1": "Нет", "s4": "Всё хорошо"}]
     finally:
         await app.close()

@@ -22,9 +22,11 @@ from handlers.domain.loading import load_surveys
 from handlers.domain.survey import Survey
 from handlers.domain.survey_report import (
     build_report,
+    chart_figure,
     parse_day,
     render_charts,
     report_text,
+    scale_legend,
     short_text,
     to_csv,
     to_xlsx,
@@ -37,6 +39,7 @@ from tests.survey_helpers import BOTH_SOURCES
 SITE, VK = BOTH_SOURCES
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 TEXTS = ["Конкурсы", "Награды", "Аттестация", "Кадровый резерв", "Ничего"]
+LEGEND = "1 балл — найти информацию было очень тяжело; 5 баллов — найти необходимую информацию было очень легко"
 
 
 @pytest.fixture(scope="module")
@@ -108,6 +111,9 @@ def test_statistics_of_1000_responses_match_an_independent_count(survey: Survey)
     assert f"Средняя оценка: {q5_mean:.2f}".replace(".", ",") in text
     assert all(len(m) <= 3500 for m in report_text(report))
     assert "… и ещё" in text  # the rest of the free texts are in the spreadsheet
+    q5 = next(s for s in report.questions if s.question.id == "q5")
+    assert [o.label for o in q5.options] == ["5 баллов", "4 балла", "3 балла", "2 балла", "1 балл"]  # Appendix 1
+    assert f"{LEGEND}\n• 5 баллов — " in text
 
 
 def small_set() -> list[StoredResponse]:
@@ -154,26 +160,29 @@ def test_xlsx_cell_by_cell(survey: Survey) -> None:
         22: [4, q["q4"], "Да", 2, 2 / 3],
         23: [4, None, "Нет", 1, 1 / 3],
         24: [4, None, "Затрудняюсь ответить", 0, 0],
-        27: [5, q["q5"], "1 балл", 0, 0],
-        28: [5, None, "2 балла", 1, 0.5],
+        # the scales as Appendix 1 lists them, «5 баллов» first, with what 1 and 5 mean
+        27: [5, q["q5"], "5 баллов", 1, 0.5],
+        28: [5, None, "4 балла", 0, 0],
         29: [5, None, "3 балла", 0, 0],
-        30: [5, None, "4 балла", 0, 0],
-        31: [5, None, "5 баллов", 1, 0.5],
+        30: [5, None, "2 балла", 1, 0.5],
+        31: [5, None, "1 балл", 0, 0],
         32: [5, None, "Ответили на вопрос", 2, 2 / 3],
         33: [5, None, "Средняя оценка", 3.5, None],
-        35: [6, q["q6"], "Текстовых ответов", 2, 2 / 3],
-        37: [7, q["q7"], "Текстовых ответов", 1, 1 / 3],
-        39: [8, q["q8"], "1 балл", 0, 0],
-        41: [8, None, "3 балла", 1, 1 / 3],
-        43: [8, None, "5 баллов", 1, 1 / 3],
-        45: [8, None, "Средняя оценка", 4, None],
-        47: [9, q["q9"], "Текстовых ответов", 3, 1],
+        34: [5, None, LEGEND, None, None],
+        36: [6, q["q6"], "Текстовых ответов", 2, 2 / 3],
+        38: [7, q["q7"], "Текстовых ответов", 1, 1 / 3],
+        40: [8, q["q8"], "5 баллов", 1, 1 / 3],
+        42: [8, None, "3 балла", 1, 1 / 3],
+        44: [8, None, "1 балл", 0, 0],
+        46: [8, None, "Средняя оценка", 4, None],
+        47: [8, None, LEGEND, None, None],
+        49: [9, q["q9"], "Текстовых ответов", 3, 1],
     }
     for n, values in expected.items():
         got = row(n)
         assert got[:4] == values[:4], n
         assert got[4] == (pytest.approx(values[4]) if values[4] is not None else None), n
-    for blank in (12, 16, 21, 26, 34, 36, 38, 46, 48):
+    for blank in (12, 16, 21, 26, 35, 37, 39, 48, 50):
         assert row(blank) == [None] * 5, blank
 
     raw = wb["Ответы"]
@@ -223,6 +232,17 @@ def test_charts_are_real_png_images(survey: Survey) -> None:
     assert render_charts(empty) == []
     assert report_text(empty) == [f"Опрос «{' '.join(survey.title.split())}»\nПериод: 01.01.2026 – 31.03.2026\n"
                                   "Ответов: 0\nЗа этот период ответов нет."]
+
+
+def test_scale_charts_say_what_1_and_5_mean(survey: Survey) -> None:
+    report = build_report(survey, generate(survey, 200), date(2026, 1, 1), date(2026, 3, 31))
+    for stat in (s for s in report.questions if s.question.type == "scale"):
+        assert scale_legend(stat.question) == LEGEND
+        ax = chart_figure(stat).axes[0]
+        assert " ".join(ax.get_xlabel().split()) == LEGEND
+        assert [t.get_text() for t in ax.get_xticklabels()] == ["5 баллов", "4 балла", "3 балла", "2 балла", "1 балл"]
+    q1 = chart_figure(report.questions[0]).axes[0]
+    assert q1.get_xlabel() == "Число ответов"  # options are no scale: no legend
 
 
 def test_dates_are_parsed_in_both_forms() -> None:

@@ -46,14 +46,14 @@ async def test_whole_survey_by_buttons(app: App) -> None:
     await h.press(USER, "Пользуюсь постоянно")
     await h.press(USER, "Да")
     scale = h.api.last_with_buttons(USER)
-    assert [b["text"] for b in scale.inline[0]] == ["1 балл", "2 балла", "3 балла", "4 балла", "5 баллов"]
+    assert [b["text"] for b in scale.inline[0]] == ["5 баллов", "4 балла", "3 балла", "2 балла", "1 балл"]
     await h.press(USER, "4 балла")
     await h.send_text(USER, "Сроки конкурсов")
     await h.press(USER, "Назад")  # back to question 6: the answer given is shown
     assert "Ваш ответ сейчас: «Сроки конкурсов»" in h.last_text(USER)
     await h.press(USER, "Оставить ответ")
     await h.send_text(USER, "Всё понятно")
-    await h.send_text(USER, "5")  # a typed score
+    await h.send_text(USER, "1")  # a typed number of the option: «1. 5 баллов», as Appendix 1 numbers it
     await h.send_text(USER, "Санкт-Петербург")
     assert any(t.startswith("Опрос завершён. Спасибо!") for t in h.messages(USER)[-2:])
     [stored] = await responses_between(app.services.db, "appendix1", DAY, DAY)
@@ -68,7 +68,7 @@ async def test_invitation_in_telegram(app: App, clock: FakeClock) -> None:
     await schedule_invitation(app.services, "telegram", str(USER), str(USER), "visit", timedelta(days=1))
     clock.advance(days=1)
     assert await JobRunner(app).run_due() == 1
-    assert h.last_text(USER).startswith("Вчера вы были на личном приёме в управлении.")
+    assert h.last_text(USER).startswith("Вчера вы были у нас на личном приёме.")
     assert h.last_buttons(USER) == ["Пройти опрос", "Больше не предлагать"]
     await h.press(USER, "Пройти опрос")
     assert "Опрос анонимный" in h.last_text(USER)

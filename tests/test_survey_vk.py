@@ -42,10 +42,15 @@ async def test_survey_by_vk_buttons(app: App, vk_bot: VkBot, fake_vk: FakeVk) ->
     scale = [m for m in user.received() if m.keyboard][-1]
     first_row = json.loads(scale.keyboard)["buttons"][0] if isinstance(scale.keyboard, str) \
         else scale.keyboard["buttons"][0]
-    assert [b["action"]["label"] for b in first_row] == ["1 балл", "2 балла", "3 балла", "4 балла", "5 баллов"]
+    assert [b["action"]["label"] for b in first_row] == ["5 баллов", "4 балла", "3 балла", "2 балла", "1 балл"]
     await user.say("3")
-    for text in ("Сроки", "Ничего", "4", "Санкт-Петербург"):
+    seen = await user.say("Сроки")
+    assert "Пропустить" in seen.labels  # an optional text question
+    seen = await user.press("Пропустить")
+    assert "Вопрос 8 из 9" in seen.text
+    for text in ("2", "Санкт-Петербург"):  # «2. 4 балла»
         seen = await user.say(text)
     assert "Опрос завершён" in seen.text
     [stored] = await responses_between(app.services.db, "appendix1", date(2026, 3, 17), date(2026, 3, 17))
     assert stored.answers["q2"] == [BOTH_SOURCES[0]] and stored.answers["q5"] == 3 and stored.answers["q8"] == 4
+    assert "q7" not in stored.answers

@@ -171,7 +171,9 @@ async def test_contacts_screen_sends_the_place_as_a_venue(app: App) -> None:
     assert venue.kind == "venue"
     assert venue.venue == {"location": {"latitude": 59.942, "longitude": 30.3905}, "title": "Личный приём",
                            "address": "г. Санкт-Петербург, Суворовский пр-кт, д. 67"}
-    assert venue.labels[:6] == [t.short for t in app.services.directory.topics]  # buttons under the map
+    # buttons under the map: a link to it, then the topics
+    assert venue.labels[:7] == [texts.BTN_MAP, *(t.short for t in app.services.directory.topics)]
+    assert venue.button(texts.BTN_MAP)["url"] == "https://yandex.ru/maps/?pt=30.390500,59.942000&z=17&l=map"
     assert text.inline is None
     await h.press(USER, "Государственные награды")
     assert "+7 (812) 539-46-84" in h.last_text(USER)

@@ -78,7 +78,7 @@ async def test_scheduler_messages_are_paced_answers_are_not(settings: Settings, 
                 await schedule_invitation(app.services, "telegram", str(uid), str(uid), "visit", timedelta(hours=1))
             clock.advance(hours=1)
             assert await JobRunner(app).run_due() == 4
-            assert all(tg.api.texts(uid)[0].startswith("Вчера вы были на личном приёме") for uid in people)
+            assert all(tg.api.texts(uid)[0].startswith("Вчера вы были у нас на личном приёме") for uid in people)
             # Four messages at 2 a second: the 2nd, 3rd and 4th wait for their slots (nothing is slept here, so
             # the waits grow by 0.5 s each, less the time the jobs themselves took).
             assert len(pauses) == 3

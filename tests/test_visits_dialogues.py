@@ -58,13 +58,19 @@ async def test_booking_from_the_result_card(console: Dialogue, tmp_path: Path) -
     assert "На чьё имя: Иванов Иван Петрович" in check and "Телефон: +79111234567" in check
     done = await console.say("Записаться")
     assert "Вы записаны на личный приём." in done
-    assert "Когда: четверг, 19 марта 2026, 10:00–10:30" in done
+    assert "Когда: четверг, 19 марта 2026, 10:00–10:30 по московскому времени" in done
     assert "Куда: Отдел кадров Управления" in done
     assert "Адрес: г. Санкт-Петербург, Суворовский пр-кт, д. 67" in done
-    assert "Как добраться: Ближайшие станции метро — «Чернышевская»" in done
+    # concrete directions from directory.yaml: metro and walking time, the way, the entrance, accessibility
+    assert "Метро «Чернышевская» — 25 мин пешком" in done
+    assert "Как добраться: дом 67 — в конце Суворовского проспекта" in done
+    assert "Вход: с Суворовского проспекта, через бюро пропусков" in done
+    assert "Для людей с инвалидностью: указатели в здании продублированы" in done
     assert "Что взять с собой: Паспорт" in done
     assert "Я напомню о приёме за 24 часа и 2 часа" in done
-    assert "📍 Личный приём: г. Санкт-Петербург, Суворовский пр-кт, д. 67 (карта: 59.94200, 30.39050)" in done
+    assert "🔗 Открыть на карте: https://yandex.ru/maps/?pt=30.390500,59.942000&z=17&l=map" in done
+    assert "📍 Личный приём: г. Санкт-Петербург, Суворовский пр-кт, д. 67\n" in done
+    assert "(карта: 59.94200" not in done  # no raw coordinates
     assert "📎 Файл «priem-1.ics»" in done
     assert "Запись № 1 сохранена" in done
 

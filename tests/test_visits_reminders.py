@@ -38,7 +38,8 @@ async def test_reminders_a_day_and_two_hours_before_each_once(console: Dialogue,
     assert len(sent) == 1
     day_before = sent[0]
     assert day_before.address.channel == "console" and day_before.address.chat_id == "console"
-    assert day_before.reply.text.startswith("Напоминаю: завтра в 10:00 вас ждут на личном приёме.")
+    assert day_before.reply.text.startswith(
+        "Напоминаю: завтра в 10:00 по московскому времени вас ждут на личном приёме.")
     assert "Отдел наградной политики" in day_before.reply.text and "Суворовский пр-кт, д. 67" in day_before.reply.text
     assert [b.label for b in day_before.reply.payload_buttons()] == ["Отменить запись"]
     assert "КЛИЕНТУ (console:console)" in console.staff_output() and "1. Отменить запись" in console.staff_output()

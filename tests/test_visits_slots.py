@@ -72,6 +72,23 @@ def test_2026_shortened_weekdays_end_at_17(day: date) -> None:
     assert len(slots) == 14 and slots[-1].end == datetime.combine(day, datetime.min.time(), MSK).replace(hour=17)
 
 
+def test_working_saturday_20_february_2027_is_offered() -> None:
+    counts = {d: len(day_slots(CALENDAR, SCHEDULE, date(2027, 2, 19) + timedelta(days=d), MSK, 30))
+              for d in range(6)}
+    # Fri 19; Sat 20 works (moved from Mon 22, the package's transfer) and is pre-holiday; Sun 21;
+    # Mon 22 day off; Tue 23 Defender's Day; Wed 24 an ordinary day.
+    assert counts == {0: 14, 1: 12, 2: 0, 3: 0, 4: 0, 5: 16}
+    rules = VisitSettings(slot_minutes=30, per_slot=1, horizon_days=14, min_notice_hours=2, priority_share=0)
+    free = free_slots(CALENDAR, SCHEDULE, rules, _msk(2027, 2, 19, 18), MSK, taken={}, priority_taken={})
+    assert free[0].local(MSK) == _msk(2027, 2, 20, 9)
+    assert _times(by_day(free, MSK)[date(2027, 2, 20)])[-1] == "15:30"
+
+
+def test_30_december_2027_is_a_full_day() -> None:
+    assert len(day_slots(CALENDAR, SCHEDULE, date(2027, 12, 30), MSK, 30)) == 16
+    assert day_slots(CALENDAR, SCHEDULE, date(2027, 12, 31), MSK, 30) == ()
+
+
 def test_working_saturday_and_transfer_of_november_2025() -> None:
     counts = {d: len(day_slots(CALENDAR, SCHEDULE, date(2025, 10, 31) + timedelta(days=d), MSK, 30))
               for d in range(5)}

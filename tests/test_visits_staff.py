@@ -78,7 +78,8 @@ async def test_closing_time_tells_booked_clients_and_offers_other_times(console:
     told = console.staff_output()
     assert "КЛИЕНТУ (console:console)" in told
     assert "К сожалению, ваш личный приём отменён: совещание." in told
-    assert "Было назначено: четверг, 19 марта 2026, 10:00–10:30, Отдел наградной политики" in told
+    assert ("Было назначено: четверг, 19 марта 2026, 10:00–10:30 по московскому времени, "
+            "Отдел наградной политики") in told
     assert "Ближайшее свободное время: сегодня 13:00, сегодня 13:30, сегодня 14:00." in told
     assert "1. Выбрать другое время" in told
     assert "СОТРУДНИКАМ (telegram:-1005)" in told and "Приём закрыт (№ 1)" in told  # the department is told

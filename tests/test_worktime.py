@@ -8,7 +8,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from handlers.domain.calendar import WorkCalendar, describe_schedule, line_status
+from handlers import texts
+from handlers.domain.calendar import CalendarFile, WorkCalendar, describe_schedule, line_status
 from handlers.domain.loading import load_calendar, load_directory
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -43,7 +44,8 @@ def msk(*args: int) -> datetime:
 ])
 def test_open_now(when: datetime, is_open: bool, text: str) -> None:
     status = line_status(CALENDAR, LINE, when, MSK)
-    assert (status.is_open, status.text) == (is_open, text)
+    assert (status.is_open, status.text.replace(f" {texts.MSK}", "")) == (is_open, text)
+    assert texts.MSK in status.text  # a client reads the time: whose time it is
 
 
 def test_shortened_days_2026_from_the_calendar_file() -> None:
@@ -54,10 +56,49 @@ def test_shortened_days_2026_from_the_calendar_file() -> None:
 
 
 def test_years_missing_from_the_file_follow_article_95() -> None:
-    # 2027 is not described in calendar.yaml: the working day before a public holiday is shortened.
-    assert not CALENDAR.covers(2027)
-    assert CALENDAR.is_shortened(date(2027, 6, 11))  # Friday before Russia Day (Saturday)... a working day
-    assert not CALENDAR.is_shortened(date(2027, 6, 10))
+    # A calendar without 2027: the working day right before a public holiday is shortened, the day
+    # before a day off moved by the transfer decree is not (31.12.2027 is moved from 3 January).
+    bare = WorkCalendar(CalendarFile(years={}))
+    assert not bare.covers(2027)
+    assert bare.is_shortened(date(2027, 6, 11))  # Friday before Russia Day (Saturday)
+    assert not bare.is_shortened(date(2027, 6, 10))
+    assert bare.is_shortened(date(2027, 11, 3))  # before Unity Day
+    assert not bare.is_shortened(date(2027, 11, 4))  # the holiday itself
+    assert not bare.is_shortened(date(2027, 12, 30))  # before a moved day off, not a holiday
+    assert not bare.is_shortened(date(2027, 5, 7))  # before a weekend that precedes Victory Day
+
+
+def test_2027_transfers_come_from_the_holidays_package() -> None:
+    assert CALENDAR.covers(2027)
+    assert CALENDAR.is_working_day(date(2027, 2, 20))  # Saturday, a working day moved from 22.02
+    assert not CALENDAR.is_working_day(date(2027, 2, 22))  # the Monday it replaces
+    assert not CALENDAR.is_working_day(date(2027, 11, 5))  # moved from Saturday 2 January
+    assert not CALENDAR.is_working_day(date(2027, 12, 31))  # moved from Sunday 3 January
+    assert not CALENDAR.is_working_day(date(2027, 5, 10))  # Victory Day falls on Sunday
+    assert CALENDAR.is_working_day(date(2025, 11, 1))  # 2025's working Saturday, no longer in calendar.yaml
+
+
+def test_2027_shortened_days_and_30_december() -> None:
+    shortened = [d for d in (date.fromordinal(n) for n in range(date(2027, 1, 1).toordinal(),
+                                                                date(2028, 1, 1).toordinal()))
+                 if CALENDAR.is_shortened(d)]
+    assert shortened == [date(2027, 2, 20), date(2027, 4, 30), date(2027, 6, 11), date(2027, 11, 3)]
+    assert CALENDAR.hours(LINE, date(2027, 12, 30)) is not None
+    assert CALENDAR.hours(LINE, date(2027, 12, 30)).end.hour == 18  # a full Thursday
+
+
+@pytest.mark.parametrize("when, is_open, text", [
+    # Friday 19.02.2027 evening: the next working day is Saturday 20.02, not Wednesday.
+    (msk(2027, 2, 19, 17, 30), False, "Сейчас закрыто, откроется завтра в 9:00."),
+    # The working Saturday has Friday's hours, one hour shorter before Defender's Day.
+    (msk(2027, 2, 20, 10, 0), True, "Сейчас открыто до 16:00 (перерыв 12:00–13:00)."),
+    (msk(2027, 2, 20, 16, 30), False, "Сейчас закрыто, откроется в среду в 9:00."),
+    (msk(2027, 12, 30, 17, 30), True, "Сейчас открыто до 18:00."),
+    (msk(2027, 12, 30, 18, 0), False, "Сейчас закрыто, откроется 10.01.2028 в 9:00."),
+])
+def test_open_now_2027(when: datetime, is_open: bool, text: str) -> None:
+    status = line_status(CALENDAR, LINE, when, MSK)
+    assert (status.is_open, status.text.replace(f" {texts.MSK}", "")) == (is_open, text)
 
 
 def test_schedule_is_described_in_plain_russian() -> None:

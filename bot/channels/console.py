@@ -39,7 +39,7 @@ def render_text(reply: Reply, files_dir: Path | None = None) -> str:
                 lines.append(f"  {number}. {b.label}")
     if reply.venue:
         v = reply.venue
-        lines.append(f"   📍 {v.title}: {v.address} (карта: {v.latitude:.5f}, {v.longitude:.5f})")
+        lines.append(f"   📍 {v.title}: {v.address}")  # the map is a link button of the reply
     for doc in (reply.document, reply.image):
         if doc is None:
             continue

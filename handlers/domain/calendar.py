@@ -1,8 +1,9 @@
 """Working calendar: which days are working, how long they are, and whether a line is open now.
 
-Days off and public holidays (including transferred days off) come from the ``holidays`` package;
-pre-holiday shortened days, transferred working Saturdays and extra closures come from
-``calendar.yaml``, which the administrator keeps up to date every year.
+Days off, public holidays, transferred days off and transferred working Saturdays come from the
+``holidays`` package (``holidays.Russia``: its ``is_working_day`` knows both the days off and the
+``weekend_workdays``). ``calendar.yaml`` adds what the package cannot know: the official shortened
+pre-holiday days and local closures, one section per year, updated every year.
 """
 
 from __future__ import annotations
@@ -14,33 +15,79 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import holidays
+from pydantic import model_validator
 
+from handlers import texts
 from handlers.domain.fields import WEEKDAYS, Schedule, Strict, TimeRange
 
 
-class CalendarFile(Strict):
-    """Production-calendar facts the ``holidays`` package does not know."""
+class CalendarYear(Strict):
+    """One year beyond the ``holidays`` package: shortened pre-holiday days (art. 95 of the Labour
+    Code, as the production calendar lists them), extra working days the package does not know yet,
+    local closures. ``verify`` — not yet checked against the official calendar."""
 
-    years: list[int]
     shortened: list[date] = []
     working_days: list[date] = []
     closed: list[date] = []
+    verify: bool = False
+
+
+class CalendarFile(Strict):
+    """Production-calendar facts the ``holidays`` package does not know, by year."""
+
+    years: dict[int, CalendarYear]
+
+    @model_validator(mode="after")
+    def _dates_in_their_year(self) -> CalendarFile:
+        problems = [f"{year}.{field}: {day:%Y-%m-%d} — дата другого года"
+                    for year, section in self.years.items()
+                    for field in ("shortened", "working_days", "closed")
+                    for day in getattr(section, field) if day.year != year]
+        if problems:
+            raise ValueError("; ".join(problems))
+        return self
+
+    def days(self, field: str) -> frozenset[date]:
+        return frozenset(day for section in self.years.values() for day in getattr(section, field))
+
 
 WEEKDAY_NAMES_ACC = ("в понедельник", "во вторник", "в среду", "в четверг", "в пятницу", "в субботу",
                      "в воскресенье")
 
 
-@lru_cache(maxsize=8)
-def _russian_holidays(year: int) -> frozenset[date]:
-    return frozenset(holidays.Russia(years=year).keys())
+@lru_cache(maxsize=16)
+def _russia(year: int) -> holidays.HolidayBase:
+    return holidays.Russia(years=year)
+
+
+@lru_cache(maxsize=16)
+def _moved_days_off(year: int) -> frozenset[date]:
+    """Days off moved by the government's transfer decree (``Выходной (перенесено с …)``)."""
+    calendar = holidays.Russia(years=year, observed=False, language="ru")
+    prefix = calendar.substituted_label.split("%s")[0]
+    return frozenset(day for day in calendar if all(name.startswith(prefix) for name in calendar.get_list(day)))
+
+
+@lru_cache(maxsize=16)
+def public_holidays(year: int) -> frozenset[date]:
+    """Non-working public holidays (art. 112 of the Labour Code): neither a day off moved by a
+    transfer (31.12.2027, moved from 3 January) nor a Monday off after a holiday on a weekend."""
+    calendar = holidays.Russia(years=year, observed=False, language="ru")
+    return frozenset(calendar) - _moved_days_off(year)
+
+
+def package_knows_transfers(year: int) -> bool:
+    """Whether the installed ``holidays`` knows the transfer decree of ``year`` (every year so far
+    has moved at least one day off)."""
+    return bool(_moved_days_off(year) or _russia(year).weekend_workdays)
 
 
 class WorkCalendar:
     def __init__(self, calendar: CalendarFile) -> None:
         self._file = calendar
-        self._shortened = frozenset(calendar.shortened)
-        self._working = frozenset(calendar.working_days)
-        self._closed = frozenset(calendar.closed)
+        self._shortened = calendar.days("shortened")
+        self._working = calendar.days("working_days")
+        self._closed = calendar.days("closed")
         self.memo: dict[tuple[object, ...], Any] = {}  # derived per-day results (handlers.domain.slots.day_slots)
 
     def covers(self, year: int) -> bool:
@@ -51,7 +98,7 @@ class WorkCalendar:
             return False
         if day in self._working:
             return True
-        return day.weekday() < 5 and day not in _russian_holidays(day.year)
+        return _russia(day.year).is_working_day(day)  # weekends, holidays, transfers both ways
 
     def is_shortened(self, day: date) -> bool:
         if day in self._shortened:
@@ -59,9 +106,28 @@ class WorkCalendar:
         if self.covers(day.year):
             return False
         # Years not described in calendar.yaml: art. 95 of the Labour Code, the working day right
-        # before a public holiday is one hour shorter.
+        # before a public holiday is one hour shorter (not before a day off moved from elsewhere).
         nxt = day + timedelta(days=1)
-        return self.is_working_day(day) and nxt in _russian_holidays(nxt.year) and not self.is_working_day(nxt)
+        return self.is_working_day(day) and nxt in public_holidays(nxt.year) and not self.is_working_day(nxt)
+
+    def warnings(self, today: date) -> list[str]:
+        """What an administrator should look at in calendar.yaml (``check-config``)."""
+        out: list[str] = []
+        for year in (today.year, today.year + 1):
+            if not self.covers(year):
+                out.append(texts.CALENDAR_YEAR_MISSING.format(year=year))
+            if not package_knows_transfers(year):
+                out.append(texts.CALENDAR_PACKAGE_OUTDATED.format(year=year))
+        for year, section in sorted(self._file.years.items()):
+            if section.verify:
+                out.append(texts.CALENDAR_YEAR_VERIFY.format(year=year))
+            for day in section.shortened:
+                if not self.is_working_day(day):
+                    out.append(texts.CALENDAR_SHORTENED_DAY_OFF.format(year=year, day=f"{day:%Y-%m-%d}"))
+            for day in section.working_days:
+                if _russia(day.year).is_working_day(day):
+                    out.append(texts.CALENDAR_WORKING_KNOWN.format(year=year, day=f"{day:%Y-%m-%d}"))
+        return out
 
     def hours(self, schedule: Schedule, day: date) -> TimeRange | None:
         """The opening interval of ``day`` (shortened by one hour before a holiday) or None."""
@@ -98,29 +164,29 @@ def line_status(calendar: WorkCalendar, schedule: Schedule, now: datetime, tz: Z
     if rng and rng.start <= clock < rng.end:
         for brk in schedule.breaks:
             if brk.start <= clock < brk.end:
-                return LineStatus(False, f"Сейчас перерыв до {_hm(brk.end)}.")
+                return LineStatus(False, texts.STATUS_BREAK.format(until=_hm(brk.end)))
         closes = rng.end
         upcoming_break = next((b for b in schedule.breaks if clock < b.start < rng.end), None)
         if upcoming_break:
-            return LineStatus(True, f"Сейчас открыто до {_hm(closes)} (перерыв "
-                                    f"{_hm(upcoming_break.start)}–{_hm(upcoming_break.end)}).")
-        return LineStatus(True, f"Сейчас открыто до {_hm(closes)}.")
+            return LineStatus(True, texts.STATUS_OPEN_BREAK.format(
+                until=_hm(closes), start=_hm(upcoming_break.start), end=_hm(upcoming_break.end)))
+        return LineStatus(True, texts.STATUS_OPEN.format(until=_hm(closes)))
     # Closed: find the next opening.
     if rng and clock < rng.start:
-        return LineStatus(False, f"Сейчас закрыто, откроется сегодня в {_hm(rng.start)}.")
+        return LineStatus(False, texts.STATUS_OPENS.format(when=texts.STATUS_TODAY, at=_hm(rng.start)))
     day = today
     for _ in range(30):
         day += timedelta(days=1)
         nxt = calendar.hours(schedule, day)
         if nxt:
             if day == today + timedelta(days=1):
-                when = "завтра"
+                when = texts.STATUS_TOMORROW
             elif (day - today).days < 7:
                 when = WEEKDAY_NAMES_ACC[day.weekday()]
             else:
                 when = f"{day:%d.%m.%Y}"
-            return LineStatus(False, f"Сейчас закрыто, откроется {when} в {_hm(nxt.start)}.")
-    return LineStatus(False, "Сейчас закрыто.")
+            return LineStatus(False, texts.STATUS_OPENS.format(when=when, at=_hm(nxt.start)))
+    return LineStatus(False, texts.STATUS_CLOSED)
 
 
 def describe_schedule(schedule: Schedule) -> str:

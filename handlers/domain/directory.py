@@ -5,7 +5,7 @@ what comes from here (built from the order of 18.12.2025 No. 01-02/10)."""
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import Field, field_validator, model_validator
 
@@ -52,13 +52,34 @@ class Department(Strict):
         return value
 
 
+class Metro(Strict):
+    """A metro station near the place of visits and how to go on from it."""
+
+    station: str = Field(min_length=2)
+    walk_minutes: int | None = Field(default=None, ge=1, le=120)
+    then: str = ""  # instead of walking, e.g. "троллейбус № 5 до остановки «Смольный»"
+
+
 class Place(Strict):
+    """Where personal visits take place (section 5 of the order) and how to get there: metro,
+    entrance, what to bring, accessibility for people with disabilities, the point on a map."""
+
     address: str
     how_to_get: str
+    metro: list[Metro] = []
+    entrance: str = ""
+    accessibility: str = ""
     what_to_bring: str = ""
     latitude: float = Field(ge=-90, le=90)
     longitude: float = Field(ge=-180, le=180)
+    map_url: str | None = Field(default=None, pattern=r"^https://")
     verify: bool = False
+
+    @property
+    def map_link(self) -> str:
+        """``map_url`` or Yandex Maps with a pin at the coordinates (``pt`` takes longitude first)."""
+        return self.map_url or (f"https://yandex.ru/maps/?pt={self.longitude:.6f},{self.latitude:.6f}"
+                                f"&z=17&l=map")
 
 
 class Node(Strict):
@@ -145,13 +166,32 @@ class Contact(Strict):
     verify: bool = False
 
 
+class OurPart(Strict):
+    """The part of a "not ours" subject that is ours after all (a pension for long service)."""
+
+    topic: Ident
+    node: Ident | None = None
+
+
 class OutOfScope(Strict):
     id: Ident
     title: str
     keywords: list[str] = Field(min_length=1)
     answer: str
     contacts: list[Contact] = []
+    ours: OurPart | None = None
     verify: bool = False
+
+
+ServiceIntent = Literal["address", "hours", "booking", "email", "operator", "accessibility", "thanks"]
+
+
+class ServiceQuestion(Strict):
+    """A question about the line itself that the bot answers at once: where, when, how to book,
+    e-mail, a person to talk to, accessibility, thanks. ``id`` names the answer (handlers.service)."""
+
+    id: ServiceIntent
+    keywords: list[str] = Field(min_length=1)
 
 
 class Organization(Strict):
@@ -209,6 +249,7 @@ class Directory(Strict):
     topics: list[Topic] = Field(min_length=1)
     needs: list[Need] = []
     out_of_scope: list[OutOfScope] = []
+    service_questions: list[ServiceQuestion] = []
     booking: Booking = Booking()
 
     @model_validator(mode="after")
@@ -231,6 +272,17 @@ class Directory(Strict):
                 if node.need and node.need not in need_ids:
                     problems.append(f"topics.{t.id}: узел {node.id!r} ссылается на неизвестную потребность "
                                     f"{node.need!r}")
+        for o in self.out_of_scope:
+            if o.ours is None:
+                continue
+            topic = self.topic(o.ours.topic)
+            if topic is None:
+                problems.append(f"out_of_scope.{o.id}.ours.topic: нет темы с id {o.ours.topic!r}")
+            elif o.ours.node and topic.root.find(o.ours.node) is None:
+                problems.append(f"out_of_scope.{o.id}.ours.node: в теме {topic.id!r} нет узла {o.ours.node!r}")
+        intents = [q.id for q in self.service_questions]
+        for dup in sorted({i for i in intents if intents.count(i) > 1}):
+            problems.append(f"service_questions: повторяющийся id {dup!r}")
         if problems:
             raise ValueError("; ".join(problems))
         return self

@@ -28,6 +28,8 @@ class Question(Strict):
     scale_max: int = 5
     scale_min_label: str | None = None
     scale_max_label: str | None = None
+    # The order the values are listed in: Appendix 1 prints its scales «1. 5 баллов … 5. 1 балл».
+    scale_order: Literal["ascending", "descending"] = "ascending"
     required: bool = True
     max_length: int = Field(default=1000, ge=1, le=4000)
     show_if: Condition | None = None
@@ -41,9 +43,14 @@ class Question(Strict):
         if self.type == "scale" and not self.scale_min < self.scale_max <= self.scale_min + 9:
             raise ValueError("шкала: scale_min < scale_max, не больше 10 делений")
         if self.type == "scale" and self.scale_min != 1:
-            # a typed number is the number of a button, so the scale must start at 1
             raise ValueError("шкала должна начинаться с 1 (scale_min: 1)")
         return self
+
+    def scale_values(self) -> list[int]:
+        """The values of a scale in the order they are shown, reported and charted (the stored
+        answer is the value — ``5`` for «5 баллов» — whatever its place in the list)."""
+        values = list(range(self.scale_min, self.scale_max + 1))
+        return values[::-1] if self.scale_order == "descending" else values
 
 
 class Headline(Strict):

@@ -15,11 +15,14 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from handlers import texts
 from handlers.domain.survey import Question, Survey
 from storage.survey import StoredResponse
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure  # imported when a chart is drawn: matplotlib is slow to load
 
 _ISO = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
 _RU = re.compile(r"^(\d{1,2})\.(\d{1,2})\.(\d{4})$")
@@ -63,6 +66,15 @@ def points_label(n: int) -> str:
     else:
         word = "баллов"
     return f"{n} {word}"
+
+
+def scale_legend(question: Question) -> str | None:
+    """What the ends of a scale mean: ``1 балл — …; 5 баллов — …`` (None without labels)."""
+    if question.type != "scale" or not (question.scale_min_label and question.scale_max_label):
+        return None
+    return texts.REPORT_SCALE_LEGEND.format(low=points_label(question.scale_min), low_label=question.scale_min_label,
+                                           high=points_label(question.scale_max),
+                                           high_label=question.scale_max_label)
 
 
 def is_answered(value: Any) -> bool:
@@ -145,7 +157,7 @@ def _question_stat(number: int, q: Question, values: list[Any]) -> QuestionStat:
     for v in answered:
         counts.update(v if isinstance(v, list) else [v])
     if q.type == "scale":
-        known: list[Any] = list(range(q.scale_min, q.scale_max + 1))
+        known: list[Any] = list(q.scale_values())  # as the questionnaire lists them
         labels = {v: points_label(v) for v in known}
     else:
         known = list(q.options)
@@ -189,6 +201,8 @@ def report_text(report: Report, *, max_texts: int = 10, chunk: int = 3500) -> li
     for stat in report.questions:
         block = [f"{stat.number}. {_clip(short_text(stat.question), 160)} "
                  f"({texts.SURVEY_REPORT_ANSWERED.format(n=stat.answered)})"]
+        if legend := scale_legend(stat.question):
+            block.append(legend)
         for o in stat.options:
             block.append(f"• {_clip(o.label, 90)} — {o.count} ({percent(o.share)})")
         if stat.mean is not None:
@@ -221,45 +235,53 @@ class Chart:
 
 def render_charts(report: Report) -> list[Chart]:
     """One bar chart per question with options or a scale that somebody answered."""
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
-    from matplotlib.ticker import MaxNLocator
-
     charts: list[Chart] = []
     for stat in report.questions:
         if not stat.options or stat.answered == 0:
             continue
-        labels = ["\n".join(textwrap.wrap(o.label, 45)) for o in stat.options]
-        counts = [o.count for o in stat.options]
-        scale = stat.question.type == "scale"
-        height = 3.6 if scale else 1.4 + 0.75 * len(labels)
-        fig = Figure(figsize=(9, height), dpi=110)
-        FigureCanvasAgg(fig)
-        ax = fig.add_subplot()
-        if scale:
-            bars = ax.bar(labels, counts, color="#2b6cb0")
-            ax.set_ylabel(texts.REPORT_CHART_COUNT)
-            ax.set_ylim(0, max(counts) * 1.2 + 1)
-        else:
-            bars = ax.barh(labels, counts, color="#2b6cb0")
-            ax.invert_yaxis()  # the first option on top, as in the questionnaire
-            ax.set_xlabel(texts.REPORT_CHART_COUNT)
-            ax.set_xlim(0, max(counts) * 1.3 + 1)
-        ax.bar_label(bars, labels=[f"{o.count} ({percent(o.share)})" for o in stat.options], padding=3,
-                     fontsize=9)
-        (ax.yaxis if scale else ax.xaxis).set_major_locator(MaxNLocator(integer=True))
-        title = "\n".join(textwrap.wrap(f"{stat.number}. {question_head(stat.question)}", 100)[:3])
-        note = texts.REPORT_CHART_ANSWERED.format(n=stat.answered)
-        if stat.mean is not None:
-            note += f"; {texts.REPORT_MEAN.lower()}: {decimal(stat.mean)}"
-        fig.suptitle(f"{title}\n({note})", fontsize=10, x=0.01, ha="left")
-        ax.spines[["top", "right"]].set_visible(False)
-        fig.tight_layout()
         buf = io.BytesIO()
-        fig.savefig(buf, format="png")
+        chart_figure(stat).savefig(buf, format="png")
         charts.append(Chart(f"{report.file_stem()}-q{stat.number}.png",
                             texts.SURVEY_REPORT_CHART.format(n=stat.number), buf.getvalue()))
     return charts
+
+
+def chart_figure(stat: QuestionStat) -> Figure:
+    """The bar chart of one question: options top down as in the questionnaire, or a scale's
+    values left to right in its order, with what its ends mean under the bars."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+    from matplotlib.ticker import MaxNLocator
+
+    labels = ["\n".join(textwrap.wrap(o.label, 45)) for o in stat.options]
+    counts = [o.count for o in stat.options]
+    scale = stat.question.type == "scale"
+    height = 3.6 if scale else 1.4 + 0.75 * len(labels)
+    fig = Figure(figsize=(9, height), dpi=110)
+    FigureCanvasAgg(fig)
+    ax = fig.add_subplot()
+    if scale:
+        bars = ax.bar(labels, counts, color="#2b6cb0")
+        ax.set_ylabel(texts.REPORT_CHART_COUNT)
+        ax.set_ylim(0, max(counts) * 1.2 + 1)
+        if legend := scale_legend(stat.question):
+            ax.set_xlabel("\n".join(textwrap.wrap(legend, 110)), fontsize=9)
+    else:
+        bars = ax.barh(labels, counts, color="#2b6cb0")
+        ax.invert_yaxis()  # the first option on top, as in the questionnaire
+        ax.set_xlabel(texts.REPORT_CHART_COUNT)
+        ax.set_xlim(0, max(counts) * 1.3 + 1)
+    ax.bar_label(bars, labels=[f"{o.count} ({percent(o.share)})" for o in stat.options], padding=3,
+                 fontsize=9)
+    (ax.yaxis if scale else ax.xaxis).set_major_locator(MaxNLocator(integer=True))
+    title = "\n".join(textwrap.wrap(f"{stat.number}. {question_head(stat.question)}", 100)[:3])
+    note = texts.REPORT_CHART_ANSWERED.format(n=stat.answered)
+    if stat.mean is not None:
+        note += f"; {texts.REPORT_MEAN.lower()}: {decimal(stat.mean)}"
+    fig.suptitle(f"{title}\n({note})", fontsize=10, x=0.01, ha="left")
+    ax.spines[["top", "right"]].set_visible(False)
+    fig.tight_layout()
+    return fig
 
 
 # --------------------------------------------------------------------------- files
@@ -318,6 +340,8 @@ def to_xlsx(report: Report) -> bytes:
                       else texts.REPORT_ANSWERED, stat.answered, share_of_all])
         if stat.mean is not None:
             block.append([stat.number, None, texts.REPORT_MEAN, round(stat.mean, 2)])
+        if legend := scale_legend(stat.question):
+            block.append([stat.number, None, legend])
         block[0][1] = short_text(stat.question)
         for values in block:
             ws.append(values)

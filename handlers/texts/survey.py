@@ -29,9 +29,11 @@ SURVEY_HINT_MULTIPLE = (
     "Отметьте все подходящие варианты (повторное нажатие снимает отметку) и нажмите «Готово». "
     "Можно написать номера: 1, 2"
 )
-SURVEY_HINT_SCALE = "Оценка {low} — {low_label}; {high} — {high_label}. Нажмите оценку или напишите число от {low} до {high}."  # noqa: E501
-SURVEY_HINT_SCALE_PLAIN = "Нажмите оценку или напишите число от {low} до {high}."
+SURVEY_HINT_SCALE = "Оценка {low} — {low_label}; {high} — {high_label}. {how}"
+SURVEY_HINT_SCALE_NUMBERS = "Нажмите оценку или напишите номер варианта: 1 — {first}, …, {n} — {last}."
 SURVEY_HINT_TEXT = "Напишите ответ одним сообщением (до {n} символов)."
+SURVEY_HINT_OPTIONAL = "Если ответить нечего, нажмите «Пропустить»."
+SURVEY_TEXT_REQUIRED = "Этот вопрос обязательный — пропустить его нельзя. Напишите, пожалуйста, ответ."
 SURVEY_CURRENT = "Ваш ответ сейчас: {answer}"
 SURVEY_SKIPPED_NOTE = "Вы пропустили этот вопрос."
 BTN_SURVEY_DONE = "Готово"
@@ -52,7 +54,8 @@ SURVEY_DUPLICATE = (
 # --- invitations
 SURVEY_INVITE = {
     "consultation": "Недавно вы обращались ко мне с вопросом.",
-    "visit": "Вчера вы были на личном приёме в управлении.",
+    # the awards department is no part of the Управление: no «в управлении» here
+    "visit": "Вчера вы были у нас на личном приёме.",
     "request": "Недавно вы получили ответ на своё обращение.",
 }
 SURVEY_INVITE_BODY = (
@@ -93,6 +96,7 @@ REPORT_HEADLINE = "Доля «{option}» среди ответивших на в
 REPORT_COLUMNS = ("№", "Вопрос", "Вариант / показатель", "Число", "Доля")
 REPORT_ANSWERED = "Ответили на вопрос"
 REPORT_MEAN = "Средняя оценка"
+REPORT_SCALE_LEGEND = "{low} — {low_label}; {high} — {high_label}"
 REPORT_TEXT_ANSWERS = "Текстовых ответов"
 REPORT_SHARES_NOTE = (
     "Доли — от числа ответивших на вопрос; при выборе нескольких вариантов их сумма может быть больше 100 %."
