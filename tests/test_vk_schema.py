@@ -14,6 +14,7 @@ from urllib.parse import urljoin
 import pytest
 
 from bot.channels.vk_api_pool import VkCaller, VkCallError
+from bot.channels.vk_files import upload
 from bot.channels.vk_render import ClientCaps, render
 from handlers.models import Button, Document, Reply
 from tests import vk_schema
@@ -85,8 +86,8 @@ def test_each_gap_is_still_wrong_in_the_schema(gap: vk_schema.Gap) -> None:
 async def test_upload_answers_are_valid(fake_vk: FakeVk, caller: VkCaller) -> None:
     """docs.save, photos.getMessagesUploadServer and photos.saveMessagesPhoto used to answer bodies
     the schema rejects (no date, ext, size, type, user_id, album_id, has_tags)."""
-    await caller.upload("doc", Document("справка.pdf", b"%PDF-1.4 test", "application/pdf"), 5)
-    await caller.upload("photo", Document("скан.jpg", sample_image(), "image/jpeg"), 5)
+    await upload(caller, 5, Document("справка.pdf", b"%PDF-1.4 test", "application/pdf"))
+    await upload(caller, 5, Document("скан.jpg", sample_image(), "image/jpeg"), "photo")
     for method in ("docs.getMessagesUploadServer", "docs.save", "photos.getMessagesUploadServer",
                    "photos.saveMessagesPhoto"):
         [call] = fake_vk.calls_of(method)

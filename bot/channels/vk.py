@@ -37,6 +37,7 @@ from bot.channels.vk_api_pool import (
     make_vk,
 )
 from bot.channels.vk_events import CHAT_START_ID, Callback, Inbound, parse_callback, parse_message, update_id
+from bot.channels.vk_files import upload
 from bot.channels.vk_longpoll import LongPollWorker, Updates
 from bot.channels.vk_position import ReadPosition
 from bot.channels.vk_render import FULL_CAPS, MAX_TEXT, ClientCaps, VkMessage, render
@@ -335,7 +336,7 @@ class VkChannel:
             notes: list[str] = []
             for kind, doc in message.uploads:
                 try:
-                    attachments.append(await self.caller.upload(kind, doc, peer))
+                    attachments.append(await upload(self.caller, peer, doc, kind))
                 except VkUnreachable:
                     raise
                 except Exception as exc:
