@@ -464,9 +464,7 @@ class FakeVk:
                 "group_id": self.group_id}
 
     async def _m_docs_getMessagesUploadServer(self, params: dict[str, Any], form: dict[str, str]) -> Any:
-        if params.get("type", "doc") != "doc":
-            raise invalid("type")  # audio messages and graffiti: not what the bot sends
-        return {"upload_url": self._slot("doc", params.get("peer_id"))}
+        return {"upload_url": self._slot("doc", params.get("peer_id"))}  # a document, a voice message, graffiti
 
     async def _upload(self, request: web.Request) -> web.StreamResponse:
         kind = request.match_info["kind"]
