@@ -53,6 +53,9 @@ class Settings(BaseSettings):
     vk_api_rps: float = Field(default=19.0, gt=0, le=20)
     vk_wait: int = Field(default=25, ge=1, le=90)
 
+    # --- files passed from one messenger to another
+    file_max_mb: int = Field(default=20, ge=1, le=200, description="largest client file brought over, MB")
+
     # --- staff
     staff_admin_ids: str = Field(default="", description="comma-separated channel:user ids, e.g. telegram:123")
     staff_chats: str = Field(default="", description="department=chat id[/forum topic];... over directory.yaml")

@@ -20,10 +20,13 @@ class Contact:
 @dataclass(frozen=True, slots=True)
 class Attachment:
     kind: str  # photo, document, sticker, voice, video, location, other
-    file_id: str | None = None
+    file_id: str | None = None  # the platform's own reference: re-sent by it on the same platform
     filename: str | None = None
     mime: str | None = None
     size: int | None = None
+    # Where the file's bytes can be fetched (VK gives each attachment a link: the largest size of a
+    # photo, a document's file); None where the platform fetches by ``file_id`` (Telegram).
+    url: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -121,12 +121,12 @@ def contact_text(rq: Request) -> str:
 def attachment_dict(a: Attachment, channel: str) -> dict[str, Any]:
     """A file as stored with a request, with the platform it came from (its id is valid there)."""
     return {"kind": a.kind, "file_id": a.file_id, "filename": a.filename, "mime": a.mime, "size": a.size,
-            "channel": channel}
+            "url": a.url, "channel": channel}
 
 
 def _attachment(f: dict[str, Any]) -> Attachment:
     return Attachment(kind=f.get("kind", "other"), file_id=f.get("file_id"), filename=f.get("filename"),
-                      mime=f.get("mime"), size=f.get("size"))
+                      mime=f.get("mime"), size=f.get("size"), url=f.get("url"))
 
 
 def forwardable(files: list[dict[str, Any]], to: Address) -> tuple[Attachment, ...]:

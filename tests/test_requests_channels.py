@@ -9,10 +9,14 @@ from collections.abc import AsyncIterator
 import pytest
 
 from bot.app import App
+from bot.channels.vk.files import download
 from bot.scheduler import JobRunner
 from bot.settings import Settings
+from handlers.models import Address
+from handlers.requests_common import forwardable
+from storage.requests import request_messages
 from tests.conftest import FakeClock
-from tests.fake_vk_api import FakeVk
+from tests.fake_vk_api import FakeVk, sample_image
 from tests.requests_helpers import staff_settings
 from tests.telegram_harness import TelegramHarness
 from tests.vk_harness import VkBot, fast_config, wait_until
@@ -101,6 +105,8 @@ async def test_vk_client_gets_the_answer_from_the_telegram_staff_chat(
     await user.say("Написать в отдел")  # a typed shortcut of the main menu
     seen = await user.say("Когда будет готова справка о стаже? Жду с прошлого месяца.")
     assert "Получено сообщений: 1" in seen.text
+    scan = sample_image(1200, 900)
+    await user.say("", attachments=[fake_vk.client_photo(301, scan)])
     await user.press("Готово")
     await user.press("Согласен(на)")
     await user.say("Ирина Волкова")
@@ -111,6 +117,10 @@ async def test_vk_client_gets_the_answer_from_the_telegram_staff_chat(
 
     card = next(m for m in h.sent(STAFF_CHAT) if m.text.startswith("Обращение №1"))
     assert "Канал ответа: ВКонтакте; перезвонить по телефону +79217654321" in card.text
+    # the client's photo is kept with what is needed to bring it over from VK later
+    [stored] = [f for m in await request_messages(app.services.db, 1) for f in m.files]
+    fetched = await download(vk.channel.caller, forwardable([stored], Address("vk", "301"))[0])
+    assert fetched.document is not None and fetched.document.content == scan
     before = len(user.received())
     await h.send_to_chat(STAFF_CHAT, STAFF, "Справка будет готова в четверг.", reply_to_message_id=card.message_id)
     assert "Задача: перезвонить клиенту по обращению №1" in h.last_text(STAFF_CHAT)

@@ -83,11 +83,10 @@ async def test_start_button_and_text_button_payloads(vk_bot: VkBot) -> None:
     assert "Выберите тему вопроса" in seen.text
 
 
-async def test_files_and_places_get_a_polite_answer(vk_bot: VkBot) -> None:
+async def test_files_and_places_get_a_polite_answer(vk_bot: VkBot, fake_vk: FakeVk) -> None:
     user = vk_bot.user(505)
     await user.say("привет")
-    photo = {"type": "photo", "photo": {"id": 1, "owner_id": 505, "access_key": "k", "sizes": []}}
-    seen = await user.say("", attachments=[photo])
+    seen = await user.say("", attachments=[fake_vk.client_photo(505)])
     assert texts.ONLY_TEXT in seen.text
     seen = await user.say("", geo={"type": "point", "coordinates": {"latitude": 59.9, "longitude": 30.3}})
     assert texts.ONLY_TEXT in seen.text
@@ -105,7 +104,7 @@ async def test_contacts_show_the_place_of_visits_on_the_map(vk_bot: VkBot) -> No
 
 
 async def test_other_updates_are_ignored_quietly(vk_bot: VkBot, fake_vk: FakeVk) -> None:
-    for kind, obj in [("message_reply", {"peer_id": 507, "from_id": -77, "text": "ответ"}),
+    for kind, obj in [("message_reply", {**fake_vk.message(-77, "ответ", peer_id=507), "out": 1}),
                       ("message_typing_state", {"state": "typing", "from_id": 507, "to_id": -77}),
                       ("group_join", {"user_id": 507, "join_type": "join"}),
                       ("message_allow", {"user_id": 507, "key": ""})]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from bot.channels.vk.events import parse_callback, parse_message
+from bot.channels.vk.events import largest_photo_url, parse_callback, parse_message
 from bot.channels.vk.render import ClientCaps
 from handlers.models import Attachment
 
@@ -39,10 +39,14 @@ def test_text_button_payloads() -> None:
 
 
 def test_attachments_and_place() -> None:
+    sizes = [{"type": "s", "url": "https://sun9-1.userapi.com/s.jpg", "width": 75, "height": 56},
+             {"type": "w", "url": "https://sun9-1.userapi.com/w.jpg", "width": 2560, "height": 1920},
+             {"type": "x", "url": "https://sun9-1.userapi.com/x.jpg", "width": 604, "height": 453}]
     files = [
-        {"type": "photo", "photo": {"id": 1, "owner_id": 42, "access_key": "ak"}},
-        {"type": "doc", "doc": {"id": 2, "owner_id": 42, "title": "заявление.pdf", "size": 2048, "ext": "pdf"}},
-        {"type": "audio_message", "audio_message": {"id": 3, "owner_id": 42}},
+        {"type": "photo", "photo": {"id": 1, "owner_id": 42, "access_key": "ak", "sizes": sizes}},
+        {"type": "doc", "doc": {"id": 2, "owner_id": 42, "title": "заявление.pdf", "size": 2048, "ext": "pdf",
+                                "url": "https://vk.com/doc42_2?hash=h&dl=d"}},
+        {"type": "audio_message", "audio_message": {"id": 3, "owner_id": 42, "link_ogg": "https://psv4.vk.me/a.ogg"}},
         {"type": "sticker", "sticker": {"sticker_id": 9}},
         {"type": "wall", "wall": {"id": 4, "owner_id": -1}},
     ]
@@ -51,13 +55,23 @@ def test_attachments_and_place() -> None:
     assert inbound is not None
     assert inbound.event.text is None  # files only: the engine asks the step about the files
     assert inbound.event.attachments == (
-        Attachment("photo", "photo42_1_ak", mime="image/jpeg"),
-        Attachment("document", "doc42_2", filename="заявление.pdf", mime="application/pdf", size=2048),
-        Attachment("voice", "audio_message42_3", mime="audio/ogg"),
+        Attachment("photo", "photo42_1_ak", mime="image/jpeg", url="https://sun9-1.userapi.com/w.jpg"),
+        Attachment("document", "doc42_2", filename="заявление.pdf", mime="application/pdf", size=2048,
+                   url="https://vk.com/doc42_2?hash=h&dl=d"),
+        Attachment("voice", "audio_message42_3", mime="audio/ogg", url="https://psv4.vk.me/a.ogg"),
         Attachment("sticker", None),
         Attachment("other", "wall-1_4"),
         Attachment("location", "59.94,30.38"),
     )
+
+
+def test_the_largest_copy_of_a_photo_is_its_link() -> None:
+    """By width and height; by VK's order of size types where a size has none (old photos give 0)."""
+    assert largest_photo_url({"sizes": []}) is None
+    by_type = [{"type": t, "url": f"https://u/{t}.jpg", "width": 0, "height": 0} for t in "zmsyxw"]
+    assert largest_photo_url({"sizes": by_type}) == "https://u/w.jpg"
+    original = {"type": "base", "url": "https://u/orig.jpg", "width": 4000, "height": 3000}
+    assert largest_photo_url({"sizes": by_type[:1], "orig_photo": original}) == "https://u/orig.jpg"
 
 
 def test_reply_to_a_bot_message() -> None:

@@ -16,7 +16,7 @@ from handlers import texts
 from handlers.models import Address, Button, Document, Outgoing, Reply
 from storage.clients import get_client, touch_client
 from storage.sent import find_tag
-from tests.fake_vk_api import FakeVk
+from tests.fake_vk_api import FakeVk, sample_image
 from tests.test_vk_api_pool import max_in_window
 from tests.vk_harness import VkBot, fast_config
 
@@ -106,13 +106,13 @@ async def test_long_text_is_split_in_order_with_the_buttons_last(vk_bot: VkBot, 
 
 async def test_documents_and_images_are_uploaded_and_attached(vk_bot: VkBot, fake_vk: FakeVk, app: App) -> None:
     doc = Document("priem.ics", b"BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n", "text/calendar")
-    image = Document("chart.png", b"\x89PNG fake", "image/png")
+    image = Document("chart.png", sample_image(fmt="PNG"), "image/png")
     assert await app.deliver(_to(708, Reply("Вы записаны на приём", document=doc, image=image)))
     [sent] = fake_vk.sent_to(708)
     assert sent.text == "Вы записаны на приём"
-    assert sent.attachment == "doc-77_1_dk,photo-77_2_pk"
-    assert fake_vk.uploads["doc-1"] == ("priem.ics", doc.content)
-    assert fake_vk.uploads["photo-2"][1] == image.content
+    assert [(m.kind, m.name, m.content) for m in sent.media] == [("doc", "priem.ics", doc.content),
+                                                                  ("photo", "chart.png", image.content)]
+    assert sent.attachment == ",".join(f"{m.ref}_{m.access_key}" for m in sent.media)
 
 
 async def test_failed_upload_sends_the_text_with_a_note(vk_bot: VkBot, fake_vk: FakeVk, app: App,
@@ -161,7 +161,8 @@ class TestGroupChats:
         assert json.loads(note.params["forward"])["is_reply"] is True  # a reply to his message in the chat
         # a reply to the community's message counts as addressed too
         await vk_bot.handled(fake_vk.push_message(721, "как попасть в кадровый резерв?", peer_id=CHAT,
-                                                  reply_message={"from_id": -77, "id": 0, "text": "..."}))
+                                                  reply_message={**fake_vk.message(-77, "...", peer_id=CHAT),
+                                                                 "out": 1}))
         assert "Кадровый резерв" in fake_vk.sent_to(721)[-1].text
         assert all("резерв" not in m.text for m in fake_vk.sent_to(CHAT))  # nothing of his in the chat
 
@@ -172,8 +173,7 @@ class TestGroupChats:
         [note] = fake_vk.sent_to(CHAT)
         assert note.text == texts.VK_CHAT_WRITE_ME
         [link] = note.buttons()
-        assert link == {"type": "open_link", "link": "https://vk.me/club77", "label": texts.BTN_VK_WRITE,
-                        "payload": None}
+        assert link == {"type": "open_link", "link": "https://vk.me/club77", "label": texts.BTN_VK_WRITE}
 
     async def test_callback_from_a_chat_is_answered_and_ignored(self, vk_bot: VkBot, fake_vk: FakeVk) -> None:
         await vk_bot.handled(fake_vk.push_callback(723, {"p": "g.menu"}, peer_id=CHAT))

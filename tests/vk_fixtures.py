@@ -14,9 +14,13 @@ from tests.vk_harness import GROUP_ID, VkBot, fast_config
 
 @pytest.fixture
 async def fake_vk() -> AsyncIterator[FakeVk]:
+    """The fake VK API; afterwards, it must have had nothing to refuse of what the bot sent (a test
+    that provokes a refusal takes it out of ``refused``) and no answer of its own outside VK's schema."""
     fake = await FakeVk(group_id=GROUP_ID).start()
     yield fake
     await fake.stop()
+    assert fake.problems == [], "the fake VK API answered outside VK's schema"
+    assert fake.refused == [], "VK would refuse these requests of the bot"
 
 
 @pytest.fixture

@@ -36,6 +36,7 @@ from bot.channels.vk.api_pool import (
     make_vk,
 )
 from bot.channels.vk.events import CHAT_START_ID, Callback, Inbound, parse_callback, parse_message, update_id
+from bot.channels.vk.files import upload
 from bot.channels.vk.longpoll import LongPollWorker, Updates
 from bot.channels.vk.position import ReadPosition
 from bot.channels.vk.render import FULL_CAPS, MAX_TEXT, ClientCaps, VkMessage, render
@@ -278,7 +279,7 @@ class VkChannel(Channel):
             notes: list[str] = []
             for kind, doc in message.uploads:
                 try:
-                    attachments.append(await self.caller.upload(kind, doc, peer))
+                    attachments.append(await upload(self.caller, peer, doc, kind))
                 except VkUnreachable:
                     raise
                 except Exception as exc:

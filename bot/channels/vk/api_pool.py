@@ -31,7 +31,6 @@ import vk_api
 from vk_api.exceptions import TOO_MANY_RPS_CODE, ApiError, ApiHttpError, Captcha
 
 from bot.settings import Settings
-from handlers.models import Document
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -59,12 +58,13 @@ class VkConfig:
     net_retry: tuple[float, int] = (0.5, 4)  # network errors and 5xx: first pause, attempts
     shutdown_grace: float = 3.0  # after the long-poll wait, how long a stop may take
     drain_timeout: float = 5.0  # how long a stop waits for messages being answered
+    file_limit: int = 20 * 1024 * 1024  # largest client file downloaded to pass on (bytes)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> VkConfig:
         assert settings.vk_token is not None and settings.vk_group_id is not None
         return cls(token=settings.vk_token.get_secret_value(), group_id=settings.vk_group_id,
-                   rps=settings.vk_api_rps, wait=settings.vk_wait)
+                   rps=settings.vk_api_rps, wait=settings.vk_wait, file_limit=settings.file_max_mb * 1024 * 1024)
 
 
 def jittered(base: float, attempt: int, cap: float = 300.0) -> float:
@@ -158,6 +158,8 @@ class VkCaller:
         self._pool = ThreadPoolExecutor(max_workers=config.workers, thread_name_prefix="vk-api")
         # callback answers must arrive within a minute even behind a long queue of sends
         self._urgent = ThreadPoolExecutor(max_workers=1, thread_name_prefix="vk-api-urgent")
+        # file transfers take seconds: in threads of their own, so that sends never wait behind them
+        self._files = ThreadPoolExecutor(max_workers=2, thread_name_prefix="vk-files")
         self._local = threading.local()
 
     def _vk(self) -> vk_api.VkApi:
@@ -215,29 +217,12 @@ class VkCaller:
                     continue
                 raise VkCallError(method, -1, repr(exc)) from exc
 
-    def _post_file(self, url: str, field: str, doc: Document) -> dict[str, Any]:
-        response = self._vk().http.post(url, files={field: (doc.filename, doc.content, doc.mime)})
-        response.raise_for_status()
-        result = response.json()
-        if not isinstance(result, dict) or "error" in result:
-            raise ValueError(f"upload refused: {result!r}")
-        return result
-
-    async def upload(self, kind: str, doc: Document, peer_id: int) -> str:
-        """Upload a file for a message to ``peer_id``; returns the attachment id for messages.send."""
-        if kind == "photo":
-            server = await self.call("photos.getMessagesUploadServer", {"peer_id": peer_id})
-            sent = await self._in_pool(self._post_file, server["upload_url"], "photo", doc)
-            saved = (await self.call("photos.saveMessagesPhoto", {
-                "server": sent["server"], "photo": sent["photo"], "hash": sent["hash"]}))[0]
-        else:
-            server = await self.call("docs.getMessagesUploadServer", {"peer_id": peer_id, "type": "doc"})
-            sent = await self._in_pool(self._post_file, server["upload_url"], "file", doc)
-            saved = (await self.call("docs.save", {"file": sent["file"], "title": doc.filename}))["doc"]
-            kind = "doc"
-        key = f"_{saved['access_key']}" if saved.get("access_key") else ""
-        return f"{kind}{saved['owner_id']}_{saved['id']}{key}"
+    async def transfer(self, fn: Callable[[requests.Session], T]) -> T:
+        """``fn(session)`` in a thread for file transfers (upload servers, file links: not the API,
+        so outside its rate limit), with this caller's session and timeouts."""
+        return await asyncio.get_running_loop().run_in_executor(self._files, lambda: fn(self._vk().http))
 
     def close(self) -> None:
         self._pool.shutdown(wait=False, cancel_futures=True)
         self._urgent.shutdown(wait=False, cancel_futures=True)
+        self._files.shutdown(wait=False, cancel_futures=True)

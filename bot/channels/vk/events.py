@@ -48,6 +48,21 @@ def update_id(update: dict[str, Any]) -> str:
     return f"{update.get('type')}:{msg.get('peer_id')}:{msg.get('conversation_message_id') or msg.get('id')}"
 
 
+# Photo size types from the smallest to the largest (dev.vk.com, «Формат описания размеров фотографии»):
+# used when a size gives no width and height.
+_SIZE_ORDER = "smopqrxyzw"
+
+
+def largest_photo_url(photo: dict[str, Any]) -> str | None:
+    """The link to the largest copy VK keeps of a photo (the original, ``orig_photo``, if given)."""
+    sizes = [s for s in [*(photo.get("sizes") or []), photo.get("orig_photo") or {}] if s.get("url")]
+    if not sizes:
+        return None
+    best = max(sizes, key=lambda s: ((s.get("width") or 0) * (s.get("height") or 0),
+                                     _SIZE_ORDER.find(str(s.get("type")))))
+    return str(best["url"])
+
+
 def _attachment(raw: dict[str, Any]) -> Attachment:
     kind = raw.get("type", "")
     item = raw.get(kind) or {}
@@ -55,13 +70,13 @@ def _attachment(raw: dict[str, Any]) -> Attachment:
     if "owner_id" in item and "id" in item:
         ident = f"{kind}{item['owner_id']}_{item['id']}" + (f"_{item['access_key']}" if item.get("access_key") else "")
     if kind == "photo":
-        return Attachment("photo", ident, mime="image/jpeg")
+        return Attachment("photo", ident, mime="image/jpeg", url=largest_photo_url(item))
     if kind == "doc":
         title = item.get("title") or f"document.{item.get('ext', 'bin')}"
         return Attachment("document", ident, filename=title, mime=mimetypes.guess_type(title)[0],
-                          size=item.get("size"))
+                          size=item.get("size"), url=item.get("url"))
     if kind == "audio_message":
-        return Attachment("voice", ident, mime="audio/ogg")
+        return Attachment("voice", ident, mime="audio/ogg", url=item.get("link_ogg"))
     if kind in ("video", "sticker"):
         return Attachment(kind, ident)
     return Attachment("other", ident)

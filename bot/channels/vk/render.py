@@ -129,6 +129,10 @@ def _keyboard(rows: list[list[Button]]) -> str:
                 color = VkKeyboardColor.SECONDARY if (b.payload or "").startswith(NAV_PREFIX) \
                     else VkKeyboardColor.PRIMARY
                 kb.add_callback_button(label, color=color, payload={"p": b.payload})
+    for row in kb.lines:  # vk_api writes "payload": null into a link button; VK's schema has a string or none
+        for button in row:
+            if button["action"].get("payload") is None:
+                button["action"].pop("payload", None)
     return kb.get_keyboard()
 
 
