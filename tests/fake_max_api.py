@@ -368,6 +368,17 @@ class FakeMax:
                    "user_locale": "ru"})
         return message["body"]["mid"]
 
+    def bot_said(self, chat_id: int, text: str) -> str:
+        """A message of the bot already in a chat (e.g. a card sent before the test): its mid."""
+        chat = self.chats[chat_id]
+        message: Json = {"sender": self.bot,
+                         "recipient": {"chat_id": chat_id, "chat_type": chat.type, "user_id": chat.user_id},
+                         "timestamp": self._ms(), "body": {"mid": self._mid(), "seq": next(self._seq), "text": text,
+                                                           "attachments": []}}
+        self.messages[message["body"]["mid"]] = message
+        self.sent.append(Sent(message["body"]["mid"], chat_id, chat.user_id, text, None, []))
+        return message["body"]["mid"]
+
     def _for_bot(self, text: str | None, linked: str | None) -> bool:
         mentioned = f"@{self.bot['username']}" in (text or "")
         replied = linked is not None and self.messages[linked].get("sender", {}).get("user_id") == self.bot["user_id"]

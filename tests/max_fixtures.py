@@ -6,7 +6,8 @@ that leaves a violation fails (one that provokes them on purpose clears ``fake_m
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
+from typing import Any
 
 import pytest
 
@@ -23,13 +24,22 @@ async def fake_max() -> AsyncIterator[FakeMax]:
 
 
 @pytest.fixture
-async def max_api(fake_max: FakeMax) -> AsyncIterator[MaxApi]:
-    api = fast_api(fake_max)
-    yield api
-    await api.close()
+async def make_api(fake_max: FakeMax) -> AsyncIterator[Callable[..., MaxApi]]:
+    """Clients of the fake with short retry pauses (MAX's limits are kept as they are); options
+    override the defaults. Closed at the end of the test."""
+    made: list[MaxApi] = []
+
+    def make(**options: Any) -> MaxApi:
+        settings: dict[str, Any] = {"retry_delay": 0.05, "ready_delays": (0.1, 0.2, 0.4, 0.8)} | options
+        made.append(MaxApi(settings.pop("token", fake_max.token), settings.pop("base_url", fake_max.base_url),
+                           **settings))
+        return made[-1]
+
+    yield make
+    for api in made:
+        await api.close()
 
 
-def fast_api(fake: FakeMax, **options: object) -> MaxApi:
-    """The client with short retry pauses (the limits of MAX are kept as they are)."""
-    settings: dict = {"retry_delay": 0.05, "ready_delays": (0.1, 0.2, 0.4, 0.8)} | options
-    return MaxApi(fake.token, fake.base_url, **settings)
+@pytest.fixture
+def max_api(make_api: Callable[..., MaxApi]) -> MaxApi:
+    return make_api()

@@ -90,9 +90,16 @@ def _responses_fixed(spec: Spec) -> None:
     spec["paths"]["/chats"]["get"].setdefault("responses", {"410": {"description": "withdrawn"}})
 
 
+def _one_chat_path(spec: Spec) -> None:
+    """``/chats/{chatLink}`` and ``/chats/{chatId}`` are the same path template, told apart only by
+    the parameter's pattern, which path matching does not look at: ``GET /chats/-7000…`` would be
+    checked as a chat link. The bot never looks chats up by link, so that operation goes."""
+    del spec["paths"]["/chats/{chatLink}"]
+
+
 CORRECTIONS: tuple[Callable[[Spec], None], ...] = (
     _token_in_header, _new_message_body_parts_optional, _message_body_has_no_link, _chat_types,
-    _discriminators_dispatch, _responses_fixed,
+    _discriminators_dispatch, _responses_fixed, _one_chat_path,
 )
 # Stricter than the description, on purpose, in the fake (tests/fake_max_api.py) rather than here:
 # ``GET /updates`` allows ``limit`` up to 1000 and ``timeout`` up to 90, but since May 2026 MAX
