@@ -30,6 +30,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import os
 import ssl
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from typing import Any, cast
@@ -83,7 +84,7 @@ class MaxApiError(Exception):
         return self.status in (0, 429) or self.status >= 500 or self.code == NOT_READY
 
 
-def _ssl_context(ca_file: str | None) -> ssl.SSLContext | None:
+def _ssl_context(ca_file: str | os.PathLike[str] | None) -> ssl.SSLContext | None:
     """The system's trust store, plus ``ca_file`` (MAX's servers may present a certificate of the
     Russian Trusted Root CA, which many systems do not trust by default)."""
     if ca_file is None:
@@ -113,8 +114,9 @@ class MaxApi:
     def __init__(self, token: str, base_url: str = DEFAULT_API_URL, *, rps: float = 28.0,
                  chat_interval: float = 0.55, attempts: int = 5, retry_delay: float = 1.0,
                  max_retry_after: float = 60.0, request_timeout: float = 30.0,
-                 ready_delays: Sequence[float] = (0.5, 1.0, 2.0, 4.0, 8.0), ca_file: str | None = None,
-                 pacer: Pacer | None = None, sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep) -> None:
+                 ready_delays: Sequence[float] = (0.5, 1.0, 2.0, 4.0, 8.0),
+                 ca_file: str | os.PathLike[str] | None = None, pacer: Pacer | None = None,
+                 sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep) -> None:
         if not token:
             raise ValueError("a MAX bot token is required")
         self._auth = {"Authorization": token}
