@@ -67,3 +67,20 @@ class Pacer:
         delay = self.reserve(chat)
         if delay > 0:
             await self.sleep(delay)
+
+    def reserve_call(self) -> float:
+        """Take the next slot of the overall rate for a call that posts into no chat (an answer to
+        a button, an upload); returns the seconds to wait for it."""
+        now = self.clock()
+        at = max(now, self._next)
+        self._next = at + self.interval
+        return at - now
+
+    async def wait_call(self) -> None:
+        delay = self.reserve_call()
+        if delay > 0:
+            await self.sleep(delay)
+
+    def hold(self, seconds: float) -> None:
+        """The messenger said "too many requests": no slot for anyone before ``seconds`` from now."""
+        self._next = max(self._next, self.clock() + seconds)

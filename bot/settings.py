@@ -56,6 +56,22 @@ class Settings(BaseSettings):
     # --- files passed from one messenger to another
     file_max_mb: int = Field(default=20, ge=1, le=200, description="largest client file brought over, MB")
 
+    # --- MAX (the token from the MAX for partners platform: Чат-боты → ⋮ → Настройки)
+    max_token: SecretStr | None = None
+    max_mode: Literal["polling", "webhook"] = "polling"
+    max_api_url: str = Field(default="https://platform-api2.max.ru",
+                             description="the Bot API address; tests point it at a fake")
+    max_webhook_url: str | None = Field(default=None, description="public https base URL (port 443); path appended")
+    max_webhook_path: str = "/max/webhook"
+    max_webhook_secret: SecretStr | None = Field(
+        default=None, description="5-256 of A-Z a-z 0-9 _ -, checked in X-Max-Bot-Api-Secret; empty: from the token")
+    max_webhook_host: str = "0.0.0.0"
+    max_webhook_port: int = 8081
+    max_polling_timeout: int = Field(default=25, ge=0, le=30, description="long-poll wait, seconds (MAX: at most 30)")
+    max_api_rps: float = Field(default=28.0, gt=0, le=30, description="requests a second (MAX takes about 30)")
+    max_ca_file: Path | None = Field(
+        default=None, description="extra trusted CA certificates (PEM), e.g. the Russian Trusted Root CA")
+
     # --- staff
     staff_admin_ids: str = Field(default="", description="comma-separated channel:user ids, e.g. telegram:123")
     staff_chats: str = Field(default="", description="department=chat id[/forum topic];... over directory.yaml")

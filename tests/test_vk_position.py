@@ -3,7 +3,7 @@ still being answered (SQLite and PostgreSQL)."""
 
 from __future__ import annotations
 
-from bot.channels.vk.position import ReadPosition
+from bot.channels.position import ReadPosition
 from storage.db import Database
 from tests.conftest import FakeClock
 

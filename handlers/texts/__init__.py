@@ -5,6 +5,7 @@ departments and contacts lives in directory.yaml, questionnaires in survey.yaml.
 """
 
 from handlers.texts.core import *  # noqa: F403
+from handlers.texts.max import *  # noqa: F403
 from handlers.texts.personal import *  # noqa: F403
 from handlers.texts.requests import *  # noqa: F403
 from handlers.texts.survey import *  # noqa: F403

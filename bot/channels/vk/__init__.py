@@ -24,6 +24,7 @@ import requests
 
 from bot.channels.antiflood import FloodGuard
 from bot.channels.base import Channel, Here, SendFailed, TransientSendError, Unreachable
+from bot.channels.position import ReadPosition
 from bot.channels.vk.api_pool import (
     FLOOD_CODES,
     TOO_MANY_RPS_CODE,
@@ -38,7 +39,6 @@ from bot.channels.vk.api_pool import (
 from bot.channels.vk.events import CHAT_START_ID, Callback, Inbound, parse_callback, parse_message, update_id
 from bot.channels.vk.files import upload
 from bot.channels.vk.longpoll import LongPollWorker, Updates
-from bot.channels.vk.position import ReadPosition
 from bot.channels.vk.render import FULL_CAPS, MAX_TEXT, ClientCaps, VkMessage, render
 from handlers import texts
 from handlers.models import Address, Button, Reply

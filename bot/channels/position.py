@@ -1,8 +1,8 @@
-"""Which long-poll ``ts`` the VK channel may resume from after a restart.
+"""Where a channel that polls (VK's long-poll ``ts``, MAX's ``marker``) may resume after a restart.
 
-Updates of a batch are answered concurrently (each person in order, people in parallel), so the
-safe position is the ``ts`` after the newest batch that is answered completely, together with
-every batch before it. It is saved in the database as it moves (one write at a time, the newest
+Updates of a batch are answered concurrently (each chat in order, chats in parallel), so the safe
+position is the one after the newest batch that is answered completely, together with every batch
+before it. It is saved in the database as it moves (one write at a time, the newest
 value), and once more when the channel stops."""
 
 from __future__ import annotations
@@ -63,4 +63,4 @@ class ReadPosition:
             await save_position(self.db, self.stream, position, self.clock())
             self._saved = position
         except Exception as exc:  # the database is away: the next move (or the stop) tries again
-            log.warning("VK long poll position %s not saved: %s", position, exc)
+            log.warning("%s: read position %s not saved: %s", self.stream, position, type(exc).__name__)
