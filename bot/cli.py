@@ -55,7 +55,8 @@ def check_config(settings: Settings) -> int:
 
     try:
         directory, surveys, calendar = load_content(settings)
-        directory = with_staff_overrides(directory, settings.staff_chats, settings.department_heads)
+        directory = with_staff_overrides(directory, settings.staff_chats, settings.department_heads,
+                                         settings.department_staff)
     except ConfigError as exc:
         for problem in exc.problems:
             print(problem, file=sys.stderr)

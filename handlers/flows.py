@@ -14,4 +14,5 @@ from handlers import (  # noqa: F401
     survey_staff,
     visits,
     visits_staff,
+    web_access,
 )

@@ -7,7 +7,8 @@ from storage.sent import SentMessageRow
 from storage.survey import SurveyInvitationRow, SurveyOptOutRow, SurveyReceiptRow, SurveyResponseRow
 from storage.tables import ClientRow, ConversationRow
 from storage.visits import VisitClosureRow, VisitRow
+from storage.workspace import WebAuditRow, WebLinkRow, WebSessionRow
 
 __all__ = ["ChannelPositionRow", "ClientRow", "ConversationRow", "JobRow", "RequestAuditRow", "RequestMessageRow",
            "RequestRow", "SentMessageRow", "SurveyInvitationRow", "SurveyOptOutRow", "SurveyReceiptRow",
-           "SurveyResponseRow", "VisitClosureRow", "VisitRow"]
+           "SurveyResponseRow", "VisitClosureRow", "VisitRow", "WebAuditRow", "WebLinkRow", "WebSessionRow"]
