@@ -72,10 +72,17 @@ class StaffUser:
         return hmac.new(self.session_secret.encode(), b"csrf", hashlib.sha256).hexdigest()
 
 
+STAFF = web.RequestKey("staff", StaffUser)
+
+
 def workspace(request: web.Request) -> Workspace:
     return request.config_dict[WORKSPACE]
 
 
 def user(request: web.Request) -> StaffUser:
     """The signed-in person (pages behind ``signed_in`` only)."""
-    return request["staff"]  # type: ignore[no-any-return]
+    return request[STAFF]
+
+
+def signed_in_user(request: web.Request) -> StaffUser | None:
+    return request.get(STAFF)

@@ -11,7 +11,7 @@ from urllib.parse import quote
 from aiohttp import web
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
-from bot.web.context import user, workspace
+from bot.web.context import signed_in_user, user, workspace
 from handlers import texts
 
 WEEKDAYS = ("понедельник", "вторник", "среда", "четверг", "пятница", "суббота", "воскресенье")
@@ -42,7 +42,7 @@ def render(request: web.Request, template: str, *, status: int = 200, **values: 
     def local_date(moment: datetime | None) -> str:
         return f"{moment.astimezone(tz):%d.%m.%Y}" if moment else "—"
 
-    me = request.get("staff")
+    me = signed_in_user(request)
     body = _env.get_template(template).render(
         request=request, me=me, local=local, local_date=local_date, nav=_nav(request) if me else [],
         path=request.path, **values)

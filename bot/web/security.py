@@ -22,7 +22,7 @@ from typing import Any
 from aiohttp import web
 from multidict import MultiDictProxy
 
-from bot.web.context import StaffUser, user, workspace
+from bot.web.context import STAFF, StaffUser, signed_in_user, user, workspace
 from bot.web.render import page_error
 from handlers.rights import rights_of
 from handlers.web_access import SESSION_HOURS, secret_hash
@@ -69,7 +69,7 @@ async def session(request: web.Request, handler: Handler) -> web.StreamResponse:
         signer = await session_signer(services.db, secret_hash(secret), services.clock())
         if signer is not None:
             rights = rights_of(services, signer.staff_id, signer.chat_departments)
-            request["staff"] = StaffUser(signer, rights, secret)
+            request[STAFF] = StaffUser(signer, rights, secret)
     try:
         return await handler(request)
     except Refused as refusal:
@@ -79,7 +79,7 @@ async def session(request: web.Request, handler: Handler) -> web.StreamResponse:
 def signed_in(handler: Handler) -> Handler:
     """A page only for staff with a live session."""
     async def wrapped(request: web.Request) -> web.StreamResponse:
-        me = request.get("staff")
+        me = signed_in_user(request)
         if me is None:
             raise Refused(401, "Нужно войти",
                           "Войдите по одноразовой ссылке: напишите боту /web в чате отдела или в личном чате — "
