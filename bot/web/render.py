@@ -66,6 +66,8 @@ def page_error(request: web.Request, status: int, title: str, message: str) -> w
 
 def download(content: bytes, filename: str, mime: str) -> web.Response:
     """A file to save (never shown in the page), its name as is for browsers and an ASCII fallback."""
-    ascii_name = re.sub(r"[^A-Za-z0-9._-]+", "_", filename).strip("_") or "file"
+    stem, dot, suffix = filename.rpartition(".") if "." in filename else (filename, "", "")
+    ascii_stem = re.sub(r"[^A-Za-z0-9_-]+", "_", stem).strip("_") or "file"
+    ascii_name = ascii_stem + (dot + re.sub(r"[^A-Za-z0-9]+", "", suffix) if suffix else "")
     disposition = f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(filename, safe='')}"
     return web.Response(body=content, headers={"Content-Type": mime, "Content-Disposition": disposition})

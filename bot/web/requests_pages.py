@@ -218,7 +218,7 @@ async def request_page(request: web.Request) -> web.StreamResponse:
     elif rq.extra_channel == "phone" and rq.contact_phone:
         channel += texts.CARD_EXTRA_CALL.format(phone=rq.contact_phone)
     return render(request, "request.html", title=f"Обращение №{rq.id}", rq=rq, history=history,
-                  status=texts.STATUS.get(rq.status, rq.status), topic=topic_label(services, rq.topic),
+                  status_text=texts.STATUS.get(rq.status, rq.status), topic=topic_label(services, rq.topic),
                   need=need_label(services, rq.need), urgency=urgency_text(rq.urgent, rq.signals),
                   department=services.directory.department(rq.department).name,
                   left=left_text(left) if rq.is_open else "", overdue=rq.is_open and left < 0,

@@ -31,6 +31,7 @@ class _Text(HTMLParser):
         self.hidden: dict[str, str] = {}
         self.links: list[tuple[str, str]] = []
         self._skip = 0
+        self._row = 0  # inside a table row: one line
         self._href: str | None = None
         self._label: list[str] = []
 
@@ -42,8 +43,12 @@ class _Text(HTMLParser):
             self.hidden[a["name"] or ""] = a.get("value") or ""
         if tag == "a":
             self._href, self._label = a.get("href"), []
-        if tag in ("br", "p", "li", "tr", "h1", "h2", "dt", "div", "option"):
+        if tag == "tr":
+            self._row += 1
+        if tag in ("p", "li", "tr", "h1", "h2", "dt", "div", "option"):
             self.parts.append("\n")
+        if tag == "br":
+            self.parts.append(" ")
 
     def handle_endtag(self, tag: str) -> None:
         if tag in ("style", "script", "head"):
@@ -53,10 +58,12 @@ class _Text(HTMLParser):
             self._href = None
         if tag in ("td", "th", "dd", "dt"):
             self.parts.append(" | ")
+        if tag == "tr":
+            self._row -= 1
 
     def handle_data(self, data: str) -> None:
         if not self._skip:
-            self.parts.append(data)
+            self.parts.append(data.replace("\n", " ") if self._row else data)
             if self._href is not None:
                 self._label.append(data)
 
