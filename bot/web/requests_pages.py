@@ -158,6 +158,9 @@ def _fmt_value(services: Services, action: str, value: str | None) -> str:
             return f"{datetime.fromisoformat(value).astimezone(services.tz):%d.%m.%Y %H:%M}"
         except ValueError:
             return value
+    if action == "registered":  # "topic/need" at registration
+        topic, _, need = value.partition("/")
+        return f"{topic_label(services, topic)} / {need_label(services, need if need != 'None' else None)}"
     if action in ("delivered", "not_delivered", "answer", "question", "notice"):
         return f"сообщение {value}"
     return value

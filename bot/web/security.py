@@ -7,8 +7,8 @@
   Such forms are also refused when the browser says they come from another site (Origin,
   Sec-Fetch-Site).
 - Every response: a strict Content-Security-Policy (no scripts at all, styles and images from
-  here only), no framing, no referrer (a sign-in link or a request number never leaks to another
-  site), no sniffing, and no caching of pages with personal data.
+  here only), no framing, no referrer to other sites (a sign-in link or a request number never
+  leaks), no sniffing, and no caching of pages with personal data.
 """
 
 from __future__ import annotations
@@ -52,7 +52,9 @@ async def secure_headers(request: web.Request, response: web.StreamResponse) -> 
     h = response.headers
     h["Content-Security-Policy"] = CSP
     h["X-Frame-Options"] = "DENY"
-    h["Referrer-Policy"] = "no-referrer"
+    # same-origin: never a referrer to another site (a sign-in link, a request number), while our own
+    # forms keep their Origin header (with no-referrer browsers send "Origin: null").
+    h["Referrer-Policy"] = "same-origin"
     h["X-Content-Type-Options"] = "nosniff"
     h["Cross-Origin-Opener-Policy"] = "same-origin"
     h["Permissions-Policy"] = "camera=(), microphone=(), geolocation=()"
@@ -109,6 +111,8 @@ def same_site(request: web.Request) -> bool:
     origin = request.headers.get("Origin")
     if origin is None:
         return True  # an old browser or a tool: the form token still decides
+    if origin == "null":  # a privacy setting: trust only the browser's own word that it is our page
+        return request.headers.get("Sec-Fetch-Site") == "same-origin"
     expected = workspace(request).origin or f"{request.scheme}://{request.host}"
     return origin == expected
 

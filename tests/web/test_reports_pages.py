@@ -70,7 +70,8 @@ async def test_a_head_sees_what_was_answered_late_this_quarter(tg: RecordingChan
         assert "Нарушен срок ответа: 2" in text
         assert ("№2 | Иные кадровые вопросы | Получить справку, копию документа | 16.04.2026 | 21.04.2026 12:00 | "
                 "5 дн. | не назначен |") in text  # answered by a reply to the card, nobody took it
-        assert "№3 | Иные кадровые вопросы | Получить справку, копию документа | 30.04.2026 | нет ответа | 5 дн." in text
+        assert ("№3 | Иные кадровые вопросы | Получить справку, копию документа | 30.04.2026 | нет ответа | "
+                "5 дн.") in text
         assert "Иные кадровые вопросы | 3 | 2 | 1 | 2 |" in text  # by topic
         assert "Пётр Сидоров" not in text
         assert page.link("№2") == "/staff/requests/2"
@@ -96,8 +97,8 @@ async def test_a_head_sees_what_was_answered_late_this_quarter(tg: RecordingChan
         status, body, _ = await browser.raw(page.link("Реестр обращений, XLSX"))
         register = load_workbook(io.BytesIO(body))["Реестр"]
         lines = list(register.iter_rows(min_row=4, values_only=True))
-        assert [(r[0], r[2], r[10]) for r in lines] == [(1, "Пётр Сидоров", "дан ответ"),
-                                                        (2, "Пётр Сидоров", "дан ответ"), (3, "Пётр Сидоров", "принято")]
+        assert [(r[0], r[2], r[10]) for r in lines] == [
+            (1, "Пётр Сидоров", "дан ответ"), (2, "Пётр Сидоров", "дан ответ"), (3, "Пётр Сидоров", "принято")]
         audit = [(e.action, e.target, e.detail) for e in await recent_web_audit(staff_app.services.db)]
         for action in ("report", "report_xlsx", "report_csv", "register"):
             assert (action, "report:personnel", "2026-01-01..2026-03-31") in audit

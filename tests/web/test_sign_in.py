@@ -142,7 +142,7 @@ async def test_security_headers_on_every_response(tg: RecordingChannel, staff_ap
                 h = resp.headers
                 assert h["Content-Security-Policy"].startswith("default-src 'self'; script-src 'none'")
                 assert "frame-ancestors 'none'" in h["Content-Security-Policy"]
-                assert h["X-Frame-Options"] == "DENY" and h["Referrer-Policy"] == "no-referrer"
+                assert h["X-Frame-Options"] == "DENY" and h["Referrer-Policy"] == "same-origin"
                 assert h["X-Content-Type-Options"] == "nosniff"
                 assert (h.get("Cache-Control") == "no-store") == (not path.endswith(".css"))
         link = await ask_link(tg, STAFF, chat=STAFF_CHAT)
