@@ -31,19 +31,20 @@ pytest_plugins = ["tests.requests_fixtures"]  # staff_app, tg, runner
 
 CHROMIUM = Path(os.environ.get("CONSULT_CHROMIUM", "/usr/bin/chromium"))
 REQUIRED = os.environ.get("CONSULT_REQUIRE_BROWSER") == "1"
+PRESENT = CHROMIUM.exists()
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
          "--disable-component-update", "--disable-sync", "--no-first-run"]
 
 pytestmark = [
     pytest.mark.browser,
-    pytest.mark.skipif(not CHROMIUM.exists() and not REQUIRED, reason=f"no Chromium at {CHROMIUM}"),
+    pytest.mark.skipif(not PRESENT and not REQUIRED, reason=f"no Chromium at {CHROMIUM}"),
     pytest.mark.parametrize("db_url", ["sqlite"], indirect=True),  # the pages' SQL is tested on both elsewhere
 ]
 
 
 @pytest.fixture
 async def browser() -> AsyncIterator[object]:
-    if not CHROMIUM.exists():
+    if not PRESENT:
         pytest.fail(f"CONSULT_REQUIRE_BROWSER=1 but there is no Chromium at {CHROMIUM} (apt-get install chromium)")
     from playwright.async_api import async_playwright
 
