@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+from collections import OrderedDict
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 from urllib.parse import urlsplit
 
 from aiohttp import web
@@ -42,6 +44,7 @@ class Workspace:
     fetch_file: FileFetcher
     secure_cookie: bool
     base_url: str | None  # the public address, without /staff/ (origin checks of forms)
+    charts: OrderedDict[Any, Any] = field(default_factory=OrderedDict)  # survey charts drawn lately
 
     @property
     def origin(self) -> str | None:

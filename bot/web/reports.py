@@ -5,7 +5,6 @@ requests as XLSX, and the survey results with the charts the bot draws in the ch
 from __future__ import annotations
 
 import asyncio
-from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import date, timedelta
 from urllib.parse import urlencode
@@ -155,7 +154,6 @@ async def register(request: web.Request) -> web.StreamResponse:
 
 # --------------------------------------------------------------------------- the survey
 
-_CHARTS: OrderedDict[tuple[str, date, date, int], list[Chart]] = OrderedDict()
 CHART_CACHE = 4  # a page and its pictures ask for the same charts: drawn once
 
 
@@ -169,14 +167,15 @@ async def _survey(request: web.Request) -> tuple[Period, Report]:
     return period, build_report(survey, responses, period.date_from, period.date_to)
 
 
-async def _charts(report: Report) -> list[Chart]:
-    key = (report.survey.id, report.date_from, report.date_to, report.total)
-    if key not in _CHARTS:
-        _CHARTS[key] = await asyncio.to_thread(render_charts, report)
-        while len(_CHARTS) > CHART_CACHE:
-            _CHARTS.popitem(last=False)
-    _CHARTS.move_to_end(key)
-    return _CHARTS[key]
+async def _charts(request: web.Request, report: Report) -> list[Chart]:
+    cache = workspace(request).charts
+    key = (report.survey.id, report.date_from, report.date_to, tuple(r.id for r in report.responses))
+    if key not in cache:
+        cache[key] = await asyncio.to_thread(render_charts, report)
+        while len(cache) > CHART_CACHE:
+            cache.popitem(last=False)
+    cache.move_to_end(key)
+    return cache[key]  # type: ignore[no-any-return]
 
 
 @routes.get("/reports/survey")
@@ -186,7 +185,7 @@ async def survey_page(request: web.Request) -> web.StreamResponse:
     services = workspace(request).services
     period, report = await _survey(request)
     await _audit(request, "survey", period)
-    charts = await _charts(report) if report.total else []
+    charts = await _charts(request, report) if report.total else []
     by_number = {int(c.filename.rsplit("-q", 1)[1].removesuffix(".png")): c for c in charts}
     query = period.query(survey=report.survey.id)
     return render(request, "survey.html", title="Опрос", report=report, period=period, query=query,
@@ -200,7 +199,7 @@ async def survey_page(request: web.Request) -> web.StreamResponse:
 async def survey_chart(request: web.Request) -> web.StreamResponse:
     _, report = await _survey(request)
     wanted = f"-q{request.match_info['number']}.png"
-    chart = next((c for c in await _charts(report) if c.filename.endswith(wanted)), None)
+    chart = next((c for c in await _charts(request, report) if c.filename.endswith(wanted)), None)
     if chart is None:
         raise Refused(404, "Нет графика", "У этого вопроса нет графика.")
     return web.Response(body=chart.png, content_type="image/png")
