@@ -25,7 +25,6 @@ from sqlalchemy import (
     delete,
     func,
     insert,
-    or_,
     select,
     update,
 )
@@ -252,20 +251,15 @@ _QUEUE_COLUMNS = (_R.c.id, _R.c.department, _R.c.topic, _R.c.need, _R.c.status, 
                   _R.c.answered_at)
 
 
-def _any_status(count: int, prefix: str) -> Any:
-    # Not ``IN``: its expanding parameter is not compiled once for the direct connections.
-    return or_(*(_R.c.status == bindparam(f"{prefix}{i}") for i in range(count)))
-
-
 @cache
-def _queue_statement(department: bool, statuses: int, urgency: str | None, due_from: bool, due_before: bool,
+def _queue_statement(department: bool, statuses: bool, urgency: str | None, due_from: bool, due_before: bool,
                      topic: bool, need: bool, assignee: str | None) -> Select[Any]:
     """The queue's statement for one set of filters (a bounded number, built once each)."""
     stmt = select(*_QUEUE_COLUMNS)
     if department:
         stmt = stmt.where(_R.c.department == bindparam("p_department"))
     if statuses:
-        stmt = stmt.where(_any_status(statuses, "p_status_"))
+        stmt = stmt.where(_R.c.status.in_(bindparam("p_statuses", expanding=True)))
     if urgency == "yes":
         stmt = stmt.where(_R.c.urgent.is_(True))
     elif urgency == "no":
@@ -284,7 +278,7 @@ def _queue_statement(department: bool, statuses: int, urgency: str | None, due_f
         stmt = stmt.where(_R.c.assignee_id.is_(None))
     elif assignee == "one":
         stmt = stmt.where(_R.c.assignee_id == bindparam("p_assignee"))
-    still_open = case((_any_status(len(OPEN), "p_open_"), 0), else_=1)
+    still_open = case((_R.c.status.in_(OPEN), 0), else_=1)
     return (stmt.order_by(still_open, _R.c.due_at, _R.c.id)
             .limit(bindparam("p_limit", type_=Integer)).offset(bindparam("p_offset", type_=Integer)))
 
@@ -292,13 +286,11 @@ def _queue_statement(department: bool, statuses: int, urgency: str | None, due_f
 async def queue(db: Database, f: QueueFilter, *, limit: int, offset: int = 0) -> list[QueueItem]:
     """Requests matching the filter: open ones first, each group by deadline (the overdue first)."""
     assignee = None if not f.assignee else "none" if f.assignee == "-" else "one"
-    stmt = _queue_statement(bool(f.department), len(f.statuses), f.urgency, f.due_from is not None,
+    stmt = _queue_statement(bool(f.department), bool(f.statuses), f.urgency, f.due_from is not None,
                             f.due_before is not None, bool(f.topic), bool(f.need), assignee)
     params: dict[str, Any] = {"p_department": f.department, "p_due_from": f.due_from, "p_due_before": f.due_before,
                               "p_topic": f.topic, "p_need": f.need, "p_assignee": f.assignee, "p_limit": limit,
-                              "p_offset": offset}
-    params.update({f"p_status_{i}": s for i, s in enumerate(f.statuses)})
-    params.update({f"p_open_{i}": s for i, s in enumerate(OPEN)})
+                              "p_offset": offset, "p_statuses": list(f.statuses)}
     return [QueueItem(*r[:6], list(r.signals or []), *r[7:]) for r in await db.rows(stmt, params)]
 
 
