@@ -50,13 +50,15 @@ class App:
                      migrate: bool = True) -> App:
         settings = settings or Settings()
         directory, surveys, calendar = load_content(settings)
-        directory = with_staff_overrides(directory, settings.staff_chats, settings.department_heads)
+        directory = with_staff_overrides(directory, settings.staff_chats, settings.department_heads,
+                                         settings.department_staff)
         db = Database(settings.database_url)
         if migrate:
             await db.migrate()
         services = Services(directory=directory, surveys=surveys, calendar=WorkCalendar(calendar), db=db,
                             understanding=Understanding(directory), clock=clock, admin_ids=settings.admin_ids,
-                            survey_salt=settings.survey_salt.get_secret_value())
+                            survey_salt=settings.survey_salt.get_secret_value(),
+                            web_base_url=settings.web_base_url)
         for dep in directory.departments:
             if dep.staff_chat:
                 services.staff_chats[("telegram", dep.staff_chat)] = dep.id

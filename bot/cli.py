@@ -14,6 +14,9 @@ from bot.settings import Settings
 from handlers.domain.fields import ConfigError
 
 if TYPE_CHECKING:
+    from aiohttp import web
+
+    from bot.app import App
     from handlers.domain.survey_report import Report
 
 
@@ -40,13 +43,40 @@ async def _demo(settings: Settings) -> int:
     app.fallback = console
     runner = JobRunner(app)
     runner.start(interval_seconds=1.0)  # staff answers, reminders and alerts show up in the demo too
+    web = await _demo_workspace(app)
     try:
         await console.run()
         await runner.run_due()  # piped input: what became due by the end is still shown
     finally:
         runner.stop()
+        if web is not None:
+            await web.cleanup()
         await app.close()
     return 0
+
+
+DEMO_STAFF = "console:demo-staff"  # the demo's administrator in the web workspace (not the console user)
+
+
+async def _demo_workspace(app: App) -> web.AppRunner | None:
+    """The staff's web workspace beside the console demo, with a sign-in link printed at once."""
+    from bot.web import serve_staff
+    from handlers.web_access import LINK_MINUTES, new_link
+    from storage.workspace import Signer
+
+    settings = app.settings
+    app.services.web_base_url = settings.web_base_url or f"http://{settings.web_host}:{settings.web_port}"
+    try:
+        runner = await serve_staff(app, settings.web_host, settings.web_port)
+    except OSError as exc:
+        print(f"Рабочее место сотрудника (веб) не запущено: {settings.web_host}:{settings.web_port} занят ({exc}); "
+              "задайте другой WEB_PORT.")
+        return None
+    app.services.admin_ids = app.services.admin_ids | {DEMO_STAFF}
+    link = await new_link(app.services, Signer(DEMO_STAFF, "Сотрудник (демо)", ()))
+    print(f"Рабочее место сотрудника (веб): {app.services.web_base_url}/staff/\n"
+          f"Войти — по одноразовой ссылке (действует {LINK_MINUTES} мин.): {link}")
+    return runner
 
 
 def check_config(settings: Settings) -> int:
@@ -56,7 +86,8 @@ def check_config(settings: Settings) -> int:
 
     try:
         directory, surveys, calendar = load_content(settings)
-        directory = with_staff_overrides(directory, settings.staff_chats, settings.department_heads)
+        directory = with_staff_overrides(directory, settings.staff_chats, settings.department_heads,
+                                         settings.department_staff)
     except ConfigError as exc:
         for problem in exc.problems:
             print(problem, file=sys.stderr)

@@ -66,8 +66,13 @@ async def run_channels(settings: Settings) -> int:
     runner = JobRunner(app)
     runner.start()
     log.info("starting channels: %s", ", ".join(channels))
+    services = dict(channels)
+    if settings.web_base_url:  # the staff's web workspace, until the one shared web server serves it
+        from bot.web import run_staff
+
+        services["web"] = run_staff
     try:
-        await asyncio.gather(*(supervise(name, main, app, stop) for name, main in channels.items()))
+        await asyncio.gather(*(supervise(name, main, app, stop) for name, main in services.items()))
     finally:
         runner.stop()
         await app.close()

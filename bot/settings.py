@@ -76,6 +76,16 @@ class Settings(BaseSettings):
     staff_admin_ids: str = Field(default="", description="comma-separated channel:user ids, e.g. telegram:123")
     staff_chats: str = Field(default="", description="department=chat id[/forum topic];... over directory.yaml")
     department_heads: str = Field(default="", description="department=channel:user id,...;... over directory.yaml")
+    department_staff: str = Field(default="", description="department=channel:user id,...;... over directory.yaml")
+
+    # --- the staff's web workspace (/staff/)
+    web_base_url: str | None = Field(
+        default=None, description="public address of the workspace without /staff/, e.g. https://bot.example.ru; "
+                                  "when set, `consult-bot run` serves it")
+    web_host: str = "127.0.0.1"
+    web_port: int = Field(default=8090, ge=1, le=65535)
+    web_cookie_secure: bool | None = Field(
+        default=None, description="Secure session cookie; by default when WEB_BASE_URL starts with https://")
 
     # --- anti-flood
     flood_rate: float = Field(default=2.0, gt=0, description="messages per second a client may send")

@@ -16,4 +16,5 @@ from handlers import (  # noqa: F401
     undelivered,
     visits,
     visits_staff,
+    web_access,
 )

@@ -31,6 +31,7 @@ class Services:
     clock: Callable[[], datetime] = utc_now
     admin_ids: frozenset[str] = frozenset()  # "channel:user" of those who may act for any department
     survey_salt: str = ""  # keys the survey's anonymous receipts (HMAC)
+    web_base_url: str | None = None  # where the staff's web workspace is reached (without /staff/)
     # Filled by the application: which (channel, chat id) pairs are staff chats.
     staff_chats: dict[tuple[str, str], str] = field(default_factory=dict)  # -> department id
     extras: dict[str, Any] = field(default_factory=dict)

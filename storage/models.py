@@ -8,6 +8,7 @@ from storage.sent import SentMessageRow
 from storage.survey import SurveyInvitationRow, SurveyOptOutRow, SurveyReceiptRow, SurveyResponseRow
 from storage.tables import ClientRow, ConversationRow
 from storage.visits import VisitClosureRow, VisitRow
+from storage.workspace import WebAuditRow, WebLinkRow, WebSessionRow
 
 __all__ = [
     "ChannelPositionRow",
@@ -25,4 +26,7 @@ __all__ = [
     "SurveyResponseRow",
     "VisitClosureRow",
     "VisitRow",
+    "WebAuditRow",
+    "WebLinkRow",
+    "WebSessionRow",
 ]

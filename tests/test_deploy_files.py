@@ -47,9 +47,15 @@ def test_env_example_lists_every_setting() -> None:
     assert missing == set(), f".env.example does not mention {missing}"
 
 
+def _upstream(name: str) -> str:
+    found = re.search(r"upstream " + name + r" \{(.*?)\}", NGINX, re.DOTALL)
+    assert found, f"no upstream {name} in deploy/nginx.conf"
+    return found.group(1)
+
+
 def test_proxy_targets_the_webhook_the_bot_serves() -> None:
     port = COMPOSE["x-bot"]["environment"]["TELEGRAM_WEBHOOK_PORT"]
-    assert re.findall(r"server bot[12]:(\d+)", NGINX) == [port, port]
+    assert re.findall(r"server bot[12]:(\d+)", _upstream("consult_bot")) == [port, port]
     assert f"location {DEFAULTS.telegram_webhook_path} " in NGINX
     assert f"location = {DEFAULTS.telegram_health_path} " in NGINX
 
@@ -65,3 +71,11 @@ def test_dockerfile_ships_the_content_files() -> None:
     for name in ("directory.yaml", "survey.yaml", "calendar.yaml", "bot", "handlers", "storage"):
         assert name in docker
     assert Path(ROOT / "storage" / "migrations" / "env.py").exists()
+
+
+def test_proxy_serves_the_staff_workspace_where_the_bots_listen() -> None:
+    env = COMPOSE["x-bot"]["environment"]
+    assert re.findall(r"server bot[12]:(\d+)", _upstream("consult_staff")) == [env["WEB_PORT"], env["WEB_PORT"]]
+    assert env["WEB_HOST"] == "0.0.0.0"
+    assert "location /staff/ {\n        proxy_pass http://consult_staff;" in NGINX
+    assert "location /staff/login/ {\n        access_log off;" in NGINX

@@ -11,6 +11,9 @@ from pydantic import Field, field_validator, model_validator
 
 from handlers.domain.fields import Hours, Ident, Strict, _email, _phone
 
+PERSON_CHANNELS = ("telegram", "vk", "max", "console")  # where a staff member may be known
+STAFF_ID_RE = rf"(?:{'|'.join(PERSON_CHANNELS)}):[\w-]{{1,64}}"
+
 
 class VisitSettings(Strict):
     """How a department receives visitors: slot length, visitors one slot takes (staff on duty),
@@ -33,8 +36,12 @@ class Department(Strict):
     staff_chat: str | None = None
     staff_thread: int | None = None
     visits: VisitSettings = VisitSettings()
-    # Heads of the department ("telegram:123"): they set shortened and extended answer deadlines.
+    # Heads of the department ("telegram:123"): they set shortened and extended answer deadlines
+    # and see the department's reports.
     heads: list[str] = []
+    # Staff of the department ("telegram:123", "vk:456", "max:789"): they see its requests and
+    # visits in the web workspace (members of its staff chat do too, when they ask there).
+    staff: list[str] = []
 
     @field_validator("staff_chat", mode="before")
     @classmethod
@@ -49,6 +56,17 @@ class Department(Strict):
         for item in value:
             if not re.fullmatch(r"[a-z]+:[\w-]{1,64}", item):
                 raise ValueError(f"руководитель {item!r}: ожидается канал:id, например telegram:123456")
+        return value
+
+    @field_validator("staff")
+    @classmethod
+    def _staff(cls, value: list[str]) -> list[str]:
+        for item in value:
+            if not re.fullmatch(STAFF_ID_RE, item):
+                raise ValueError(f"сотрудник {item!r}: ожидается канал:id, где канал — "
+                                 f"{', '.join(PERSON_CHANNELS)}, например telegram:123456")
+        if len(set(value)) != len(value):
+            raise ValueError("сотрудник указан дважды")
         return value
 
 

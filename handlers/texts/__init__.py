@@ -12,3 +12,4 @@ from handlers.texts.survey import *  # noqa: F403
 from handlers.texts.telegram import *  # noqa: F403
 from handlers.texts.visits import *  # noqa: F403
 from handlers.texts.vk import *  # noqa: F403
+from handlers.texts.web import *  # noqa: F403
