@@ -7,6 +7,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import TYPE_CHECKING
 
+from bot.channels.admission import Admission
 from bot.channels.registry import configured_channels
 from bot.delivery import Sender
 from bot.overrides import with_staff_overrides
@@ -39,6 +40,9 @@ class App:
         self.settings = settings
         self.engine = Engine(services)
         self.sender = Sender(self)
+        self.admission = Admission(rate=settings.new_people_rate, burst=settings.new_people_burst,
+                                   established_after=settings.established_after,
+                                   max_in_flight=settings.max_events_in_flight, busy_at=settings.busy_at)
         self.channels: dict[str, Channel] = {}
         # The channels this deployment has settings for: a message to one of them that is not
         # connected at the moment waits in the outbox; to any other it is given up at once.

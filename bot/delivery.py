@@ -110,6 +110,10 @@ class Sender:
         services = self.app.services
         db, now = services.db, services.clock()
         sent = [row.id for row, o in outcomes if o.sent]
+        if len(sent) == len(outcomes) and not any(row.hook or row.payload.get("reply", {}).get("tag")
+                                                  for row, _ in outcomes):
+            await delivered(db, sent)  # the usual case: one statement
+            return
         follow: list[Queued] = []
         async with db.transaction():
             await delivered(db, sent)

@@ -90,6 +90,13 @@ class Settings(BaseSettings):
     # --- anti-flood
     flood_rate: float = Field(default=2.0, gt=0, description="messages per second a client may send")
     flood_burst: int = Field(default=8, ge=1)
+    # A flood from many accounts (bot.channels.admission): once BUSY_AT events wait, events of people this
+    # process has not known for ESTABLISHED_AFTER seconds share one bucket; at most MAX_EVENTS_IN_FLIGHT wait.
+    new_people_rate: float = Field(default=30.0, gt=0, description="events a second from new people, all together")
+    new_people_burst: int = Field(default=60, ge=1)
+    established_after: float = Field(default=120.0, ge=0, description="seconds after which a person is no longer new")
+    max_events_in_flight: int = Field(default=500, ge=10)
+    busy_at: int = Field(default=50, ge=1, description="events waiting before new people are slowed")
 
     # --- e-mail: copies of answers to clients, department mailboxes as staff destinations
     smtp_host: str | None = None

@@ -36,6 +36,7 @@ from handlers.models import (
 )
 from handlers.services import Services
 from storage.conversations import State, StateConflict, load_state, save_state
+from storage.db import Unit
 from storage.locks import lock_id, person_lock
 from storage.outbox import NewMessage, Queued, put_messages
 
@@ -322,8 +323,8 @@ class Engine:
             async with person_lock(db, event.key):
                 for attempt in range(3):
                     try:
-                        async with db.unit(lock=lock_id(event.key)):
-                            handled = await self._process(event, here)
+                        async with db.unit(lock=lock_id(event.key)) as unit:
+                            handled = await self._process(event, here, unit)
                         return handled
                     except StateConflict:
                         log.warning("state of %s:%s changed concurrently, retrying (%d)", *event.key, attempt + 1)
@@ -347,7 +348,7 @@ class Engine:
         reply = render(await STEPS[state.step].screen(ctx), state)
         return [Outgoing(Address(event.channel, event.chat_id, user_id=event.user_id), reply)]
 
-    async def _process(self, event: Event, here: Address) -> Handled:
+    async def _process(self, event: Event, here: Address, unit: Unit) -> Handled:
         db = self.services.db
         state = await load_state(db, event.channel, event.user_id) or State(step=HOME)
         if event.update_id is not None and event.update_id in state.recent:
@@ -361,10 +362,15 @@ class Engine:
             await self._staff_chat(ctx)
         else:
             await self._dispatch(ctx)
+        # What the person is told is kept with the event only if the event changed something (a
+        # request, a booking, an answer, a staff action): then it must reach him even if the process
+        # dies right after the commit. An event that only moved through the conversation shows its
+        # answers at once (a crash costs a screen the next message shows again), and so do menus.
+        changed = unit.writes > 0
         screen: list[Outgoing] = []
         durable: list[Outgoing] = []
-        for reply in ctx.replies:  # menus (a staff card's choosers) are shown at once, like screens
-            (screen if reply.menu else durable).append(Outgoing(here, reply))
+        for reply in ctx.replies:
+            (durable if changed and not reply.menu else screen).append(Outgoing(here, reply))
         if ctx.show_screen and not staff_chat:
             screen.append(Outgoing(here, render(await STEPS[state.step].screen(ctx), state)))
         if event.update_id is not None:

@@ -141,13 +141,15 @@ class Transaction:
 
 
 class Unit(Transaction):
-    """The transaction of one event or job (``Database.unit``)."""
+    """The transaction of one event or job (``Database.unit``). ``writes`` counts the statements
+    that changed something (INSERT, UPDATE, DELETE), savepoints included."""
 
-    __slots__ = ("task",)
+    __slots__ = ("task", "writes")
 
     def __init__(self, db: Database, conn: Connection | AsyncConnection) -> None:
         super().__init__(db, conn)
         self.task = asyncio.current_task()
+        self.writes = 0
 
 
 _CURRENT: ContextVar[Unit | None] = ContextVar("storage_unit", default=None)
@@ -328,6 +330,8 @@ class Database:
     async def _execute(self, conn: Connection | AsyncConnection, statement: Statement,
                        params: Mapping[str, Any] | None) -> list[Any]:
         resolved = self._resolve(statement)
+        if getattr(resolved, "is_dml", False) and (unit := self._current()) is not None:
+            unit.writes += 1
         if isinstance(conn, AsyncConnection):
             return _result(await conn.execute(resolved, params or {}))
         return _result(conn.execute(resolved, params or {}))
@@ -337,9 +341,11 @@ class Database:
         """SQLite: this process's turn to write, then BEGIN IMMEDIATE (waiting without blocking the
         loop while another process holds the lock), COMMIT on success, ROLLBACK otherwise."""
         assert self.sync is not None
+        # The wait counts from the request, not from this process's turn: while another process
+        # holds the lock, writers queued here give up one after another, not each after a full wait.
+        deadline = time.monotonic() + SQLITE_LOCK_WAIT
         async with self._writer:
             with self.sync.connect() as conn:
-                deadline = time.monotonic() + SQLITE_LOCK_WAIT
                 pause = 0.002
                 while True:
                     try:

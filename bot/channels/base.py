@@ -123,10 +123,19 @@ class Channel:
                 if verdict is Verdict.WARN and event.payload is None:
                     await self.notice(here, Reply(texts.FLOOD))
                 return None
-            async with self._order.hold((self.name, here.chat_id)):
-                handled = await self.app.engine.handle(event)
-                await self.answer(handled, here)
-                return handled
+            admitted = self.app.admission.check(f"{self.name}:{event.user_id}")
+            if admitted is not Verdict.PASS:
+                log.info("%s: busy, an update of user %s not admitted (%s)", self.name, event.user_id, admitted.value)
+                if admitted is Verdict.WARN:
+                    await self.notice(here, Reply(texts.BUSY))
+                return None
+            try:
+                async with self._order.hold((self.name, here.chat_id)):
+                    handled = await self.app.engine.handle(event)
+                    await self.answer(handled, here)
+                    return handled
+            finally:
+                self.app.admission.done()
         finally:
             if task is not None:
                 self._inflight.discard(task)
