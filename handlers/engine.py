@@ -20,6 +20,7 @@ from typing import Any, ClassVar, Literal
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 
 from handlers import texts
+from handlers.inputs import storable_fields
 from handlers.matching import clean, is_greeting, match_label, nav_command, parse_number
 from handlers.models import (
     Address,
@@ -316,6 +317,7 @@ class Engine:
 
     async def handle(self, event: Event) -> Handled:
         """Process one event; always answers the person (at least an apology), never raises."""
+        event = storable_fields(event)  # no NUL or lone surrogate reaches a flow or the database
         here = Address(event.channel, event.chat_id, user_id=event.user_id)
         menu = [[Button(texts.BTN_MENU, payload=GLOBAL_PREFIX + "menu")]]
         db = self.services.db

@@ -10,7 +10,8 @@ from typing import Protocol, TypeVar
 from rapidfuzz import fuzz
 
 _NON_WORD = re.compile(r"[^\w]+", re.UNICODE)
-_NUMBER = re.compile(r"^\s*(?:№|n|#)?\s*(\d{1,3})\s*[.)]?\s*$", re.IGNORECASE)
+# ASCII digits only: "²" or "١" is no option number (see handlers.inputs).
+_NUMBER = re.compile(r"^\s*(?:№|n|#)?\s*([0-9]{1,3})\s*[.)]?\s*$", re.IGNORECASE)
 
 NAV_WORDS: dict[str, tuple[str, ...]] = {
     "start": ("/start", "start", "старт", "начать", "начало", "/начать"),

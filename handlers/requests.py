@@ -16,6 +16,7 @@ from typing import Any
 from handlers import texts
 from handlers.domain.fields import EMAIL_RE
 from handlers.engine import Context, Option, Screen, Step, action, step
+from handlers.inputs import parse_id
 from handlers.matching import normalize
 from handlers.menu import menu_entry, menu_shortcut
 from handlers.models import Address, Attachment, Reply
@@ -289,10 +290,8 @@ def _status(rq: Request) -> str:
 
 async def _own(ctx: Context, request_id: object) -> Request | None:
     """The request if it is this client's (a number typed or pressed by someone else shows nothing)."""
-    try:
-        rq = await get_request(ctx.services.db, int(str(request_id)))
-    except ValueError:
-        return None
+    number = parse_id(str(request_id))
+    rq = await get_request(ctx.services.db, number) if number is not None else None
     if rq is None or rq.channel != ctx.event.channel or rq.user_id != ctx.event.user_id:
         return None
     return rq

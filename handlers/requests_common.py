@@ -73,6 +73,9 @@ def standard_due(services: Services, registered: datetime) -> datetime:
 
 
 def add_working_days(services: Services, start: date, days: int) -> date:
+    """The working day ``days`` working days after ``start``; callers bound ``days`` (a loop per day)."""
+    if not 0 <= days <= 366:
+        raise ValueError(f"{days} working days: out of bounds")
     day = start
     while days > 0:
         day += timedelta(days=1)

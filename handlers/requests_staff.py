@@ -21,6 +21,7 @@ from datetime import date, datetime, timedelta
 
 from handlers import texts
 from handlers.engine import Context, action, action_payload, chat_router, command
+from handlers.inputs import full_year, make_date, parse_id, parse_int, split_arg
 from handlers.models import Address, Attachment, Button, Reply
 from handlers.requests_common import (
     CLARIFY_TAG,
@@ -61,8 +62,10 @@ from storage.sent import find_tag
 log = logging.getLogger(__name__)
 
 SHORT_DAYS = (1, 3, 5, 10)  # working days offered for a shortened deadline
+MAX_SHORT_DAYS = 30  # a shortened deadline lies within the 30 days of the standard one
 EXTEND_DAYS = (10, 20, 30)
 LIST_LIMIT = 40
+_DEADLINE = re.compile(r"([0-9]{1,2})\.([0-9]{1,2})\.([0-9]{4}|[0-9]{2})")
 
 
 # --------------------------------------------------------------------------- who may act
@@ -89,21 +92,22 @@ def _here(ctx: Context) -> Address:
     return Address(ctx.event.channel, ctx.event.chat_id)
 
 
-async def _load(ctx: Context, arg: str) -> Request | None:
-    """The request an action or command is about, if this person may act on it (else say why)."""
+async def _load(ctx: Context, number: str) -> Request | None:
+    """The request an action or command is about, if this person may act on it (else say why).
+    Rights come first, before anything is read or computed."""
     ctx.show_screen = False
     if not ctx.is_staff():
-        log.warning("refused a staff action on request %r from %s:%s in chat %s", arg, *ctx.event.key,
+        log.warning("refused a staff action on request %r from %s:%s in chat %s", number[:30], *ctx.event.key,
                     ctx.event.chat_id)
         ctx.say(texts.STAFF_ONLY)
         return None
-    m = re.match(r"\s*№?\s*(\d{1,9})", arg)
-    if m is None:
+    request_id = parse_id(number)
+    if request_id is None:
         ctx.say(texts.ST_HELP)
         return None
-    rq = await get_request(ctx.services.db, int(m.group(1)))
+    rq = await get_request(ctx.services.db, request_id)
     if rq is None:
-        ctx.say(texts.ST_NO_REQUEST.format(number=m.group(1)))
+        ctx.say(texts.ST_NO_REQUEST.format(number=request_id))
         return None
     own = _own_department(ctx)
     if own is not None and own != rq.department and not _is_admin(ctx):
@@ -209,7 +213,7 @@ async def staff_reply(ctx: Context) -> bool:
         return False  # a command, even when written as a reply, is a command
     tag = await find_tag(ctx.services.db, ev.channel, ev.chat_id, ev.reply_to)
     kind, _, number = (tag or "").partition(":")
-    if kind not in ("request", "rqclar") or not number.isdigit():
+    if kind not in ("request", "rqclar") or parse_id(number) is None:
         return False
     rq = await _load(ctx, number)
     if rq is not None:
@@ -224,16 +228,21 @@ async def staff_reply(ctx: Context) -> bool:
 # --------------------------------------------------------------------------- card buttons
 
 
+def _bad_button(ctx: Context, rq: Request) -> None:
+    """A button whose choice makes no sense (forged, or from an older version of the card)."""
+    ctx.say(texts.ST_BAD_BUTTON.format(number=rq.id))
+
+
 @action("rq_card")
 async def act_card(ctx: Context, arg: str) -> None:
-    rq = await _load(ctx, arg)
+    rq = await _load(ctx, split_arg(arg)[0])
     if rq is not None:
         await show_card(ctx, rq)
 
 
 @action("rq_take")
 async def act_take(ctx: Context, arg: str) -> None:
-    rq = await _load(ctx, arg)
+    rq = await _load(ctx, split_arg(arg)[0])
     if rq is None or not _open(ctx, rq):
         return
     updated = await take_request(ctx.services.db, rq.id, actor(ctx), ctx.now)
@@ -259,14 +268,19 @@ async def mark_urgency(ctx: Context, rq: Request, urgent: bool) -> None:
 
 @action("rq_urgent")
 async def act_urgent(ctx: Context, arg: str) -> None:
-    rq = await _load(ctx, arg)
-    if rq is not None:
-        await mark_urgency(ctx, rq, arg.endswith(":1"))
+    number, choice = split_arg(arg)
+    rq = await _load(ctx, number)
+    if rq is None:
+        return
+    if choice not in ("0", "1"):
+        _bad_button(ctx, rq)
+        return
+    await mark_urgency(ctx, rq, choice == "1")
 
 
 @action("rq_topics")
 async def act_topics(ctx: Context, arg: str) -> None:
-    rq = await _load(ctx, arg)
+    rq = await _load(ctx, split_arg(arg)[0])
     if rq is not None and _open(ctx, rq):
         choices = [(t.id, t.short) for t in ctx.services.directory.topics]
         ctx.say(_chooser(rq, texts.ST_PICK_TOPIC.format(number=rq.id), "rq_topic", choices))
@@ -274,9 +288,13 @@ async def act_topics(ctx: Context, arg: str) -> None:
 
 @action("rq_topic")
 async def act_topic(ctx: Context, arg: str) -> None:
-    rq = await _load(ctx, arg)
-    topic = ctx.services.directory.topic(arg.partition(":")[2])
-    if rq is None or not _open(ctx, rq) or topic is None:
+    number, topic_id = split_arg(arg)
+    rq = await _load(ctx, number)
+    if rq is None or not _open(ctx, rq):
+        return
+    topic = ctx.services.directory.topic(topic_id)
+    if topic is None:
+        _bad_button(ctx, rq)
         return
     need = rq.need
     if topic.needs and need not in topic.needs:  # the need must be one this topic knows
@@ -298,7 +316,7 @@ async def act_topic(ctx: Context, arg: str) -> None:
 
 @action("rq_needs")
 async def act_needs(ctx: Context, arg: str) -> None:
-    rq = await _load(ctx, arg)
+    rq = await _load(ctx, split_arg(arg)[0])
     if rq is None or not _open(ctx, rq):
         return
     topic = ctx.services.directory.topic(rq.topic)
@@ -308,9 +326,13 @@ async def act_needs(ctx: Context, arg: str) -> None:
 
 @action("rq_need")
 async def act_need(ctx: Context, arg: str) -> None:
-    rq = await _load(ctx, arg)
-    need = ctx.services.directory.need(arg.partition(":")[2])
-    if rq is None or not _open(ctx, rq) or need is None:
+    number, need_id = split_arg(arg)
+    rq = await _load(ctx, number)
+    if rq is None or not _open(ctx, rq):
+        return
+    need = ctx.services.directory.need(need_id)
+    if need is None:
+        _bad_button(ctx, rq)
         return
     updated = await reclassify(ctx.services.db, rq.id, actor(ctx), ctx.now, need=need.id)
     assert updated is not None
@@ -367,7 +389,7 @@ async def _new_deadline(ctx: Context, rq: Request, due: datetime, kind: str, not
 
 @action("rq_shorts")
 async def act_shorts(ctx: Context, arg: str) -> None:
-    rq = await _load(ctx, arg)
+    rq = await _load(ctx, split_arg(arg)[0])
     if rq is None or not _may_set_deadline(ctx, rq):
         return
     if rq.urgent is not True:
@@ -379,15 +401,20 @@ async def act_shorts(ctx: Context, arg: str) -> None:
 
 @action("rq_short")
 async def act_short(ctx: Context, arg: str) -> None:
-    rq = await _load(ctx, arg)
-    days = arg.partition(":")[2]
-    if rq is not None and days.isdigit():
-        await shorten(ctx, rq, add_working_days(ctx.services, local_date(ctx.services, ctx.now), int(days)))
+    number, choice = split_arg(arg)
+    rq = await _load(ctx, number)
+    if rq is None or not _may_set_deadline(ctx, rq):  # rights before any work
+        return
+    days = parse_int(choice, 1, MAX_SHORT_DAYS)
+    if days is None:
+        _bad_button(ctx, rq)
+        return
+    await shorten(ctx, rq, add_working_days(ctx.services, local_date(ctx.services, ctx.now), days))
 
 
 @action("rq_exts")
 async def act_exts(ctx: Context, arg: str) -> None:
-    rq = await _load(ctx, arg)
+    rq = await _load(ctx, split_arg(arg)[0])
     if rq is None or not _may_set_deadline(ctx, rq):
         return
     if rq.extended:
@@ -399,10 +426,15 @@ async def act_exts(ctx: Context, arg: str) -> None:
 
 @action("rq_ext")
 async def act_ext(ctx: Context, arg: str) -> None:
-    rq = await _load(ctx, arg)
-    days = arg.partition(":")[2]
-    if rq is not None and days.isdigit():
-        await extend(ctx, rq, int(days))
+    number, choice = split_arg(arg)
+    rq = await _load(ctx, number)
+    if rq is None or not _may_set_deadline(ctx, rq):
+        return
+    days = parse_int(choice, 1, MAX_EXTENSION_DAYS)
+    if days is None:
+        _bad_button(ctx, rq)
+        return
+    await extend(ctx, rq, days)
 
 
 # --------------------------------------------------------------------------- clarify, close
@@ -410,7 +442,7 @@ async def act_ext(ctx: Context, arg: str) -> None:
 
 @action("rq_clarify")
 async def act_clarify(ctx: Context, arg: str) -> None:
-    rq = await _load(ctx, arg)
+    rq = await _load(ctx, split_arg(arg)[0])
     if rq is not None and _open(ctx, rq):
         ctx.say(Reply(texts.ST_ASK_CLARIFY.format(number=rq.id), tag=CLARIFY_TAG.format(id=rq.id)))
 
@@ -427,7 +459,7 @@ async def close(ctx: Context, rq: Request) -> None:
 
 @action("rq_close")
 async def act_close(ctx: Context, arg: str) -> None:
-    rq = await _load(ctx, arg)
+    rq = await _load(ctx, split_arg(arg)[0])
     if rq is not None:
         await close(ctx, rq)
 
@@ -435,9 +467,14 @@ async def act_close(ctx: Context, arg: str) -> None:
 # --------------------------------------------------------------------------- commands
 
 
-def _rest(args: str) -> str:
-    """``17 текст ответа`` -> ``текст ответа``."""
-    return re.sub(r"^\s*№?\s*\d+\s*", "", args, count=1).strip()
+_ARGS = re.compile(r"\s*(№?\s*\S*)\s*(.*)", re.DOTALL)
+
+
+def _args(args: str) -> tuple[str, str]:
+    """``№ 17 текст ответа`` -> (``№ 17``, ``текст ответа``): the request's number and the rest."""
+    m = _ARGS.match(args)
+    assert m is not None  # matches any text
+    return m.group(1), m.group(2).strip()
 
 
 @command("/requests", texts.CMD_REQUESTS, staff=True)
@@ -463,36 +500,39 @@ async def cmd_requests(ctx: Context, args: str) -> None:
 
 @command("/request", texts.CMD_REQUEST, staff=True)
 async def cmd_request(ctx: Context, args: str) -> None:
-    rq = await _load(ctx, args)
+    rq = await _load(ctx, _args(args)[0])
     if rq is not None:
         await show_card(ctx, rq)
 
 
 @command("/answer", texts.CMD_ANSWER, staff=True)
 async def cmd_answer(ctx: Context, args: str) -> None:
-    rq = await _load(ctx, args)
+    number, text = _args(args)
+    rq = await _load(ctx, number)
     if rq is not None:
-        await answer(ctx, rq, _rest(args), ctx.event.attachments)
+        await answer(ctx, rq, text, ctx.event.attachments)
 
 
 @command("/clarify", texts.CMD_CLARIFY, staff=True)
 async def cmd_clarify(ctx: Context, args: str) -> None:
-    rq = await _load(ctx, args)
+    number, text = _args(args)
+    rq = await _load(ctx, number)
     if rq is not None:
-        await clarify(ctx, rq, _rest(args), ctx.event.attachments)
+        await clarify(ctx, rq, text, ctx.event.attachments)
 
 
 @command("/take", texts.CMD_TAKE, staff=True)
 async def cmd_take(ctx: Context, args: str) -> None:
-    await act_take(ctx, args)
+    await act_take(ctx, _args(args)[0])
 
 
 @command("/urgent", texts.CMD_URGENT, staff=True)
 async def cmd_urgent(ctx: Context, args: str) -> None:
-    rq = await _load(ctx, args)
+    number, word = _args(args)
+    rq = await _load(ctx, number)
     if rq is None:
         return
-    word = _rest(args).lower()
+    word = word.lower()
     if word not in ("да", "нет", "yes", "no"):
         ctx.say(texts.ST_USAGE.format(usage=f"/urgent {rq.id} да  или  /urgent {rq.id} нет"))
         return
@@ -501,14 +541,12 @@ async def cmd_urgent(ctx: Context, args: str) -> None:
 
 @command("/deadline", texts.CMD_DEADLINE, staff=True)
 async def cmd_deadline(ctx: Context, args: str) -> None:
-    rq = await _load(ctx, args)
-    if rq is None:
+    number, when = _args(args)
+    rq = await _load(ctx, number)
+    if rq is None or not _may_set_deadline(ctx, rq):
         return
-    m = re.fullmatch(r"(\d{1,2})\.(\d{1,2})\.(\d{4})", _rest(args))
-    try:
-        day = date(int(m.group(3)), int(m.group(2)), int(m.group(1))) if m else None
-    except ValueError:
-        day = None
+    m = _DEADLINE.fullmatch(when)
+    day = make_date(full_year(m.group(3)), int(m.group(2)), int(m.group(1))) if m else None
     if day is None:
         ctx.say(texts.ST_BAD_DATE.format(number=rq.id))
         return
@@ -517,15 +555,22 @@ async def cmd_deadline(ctx: Context, args: str) -> None:
 
 @command("/extend", texts.CMD_EXTEND, staff=True)
 async def cmd_extend(ctx: Context, args: str) -> None:
-    rq = await _load(ctx, args)
-    if rq is None:
+    number, rest = _args(args)
+    rq = await _load(ctx, number)
+    if rq is None or not _may_set_deadline(ctx, rq):
         return
-    days = _rest(args).split()[:1]
-    await extend(ctx, rq, int(days[0]) if days and days[0].isdigit() else MAX_EXTENSION_DAYS)
+    if not rest:  # "/extend 17": by the most the law allows
+        await extend(ctx, rq, MAX_EXTENSION_DAYS)
+        return
+    days = parse_int(rest.split()[0], 1, MAX_EXTENSION_DAYS)
+    if days is None:
+        ctx.say(texts.ST_BAD_DAYS.format(limit=MAX_EXTENSION_DAYS))
+        return
+    await extend(ctx, rq, days)
 
 
 @command("/close", texts.CMD_CLOSE, staff=True)
 async def cmd_close(ctx: Context, args: str) -> None:
-    rq = await _load(ctx, args)
+    rq = await _load(ctx, _args(args)[0])
     if rq is not None:
         await close(ctx, rq)

@@ -19,6 +19,7 @@ from handlers import texts
 from handlers.domain.survey import Question, Survey
 from handlers.domain.survey_report import is_answered, points_label
 from handlers.engine import Context, Option, Screen, Step, step
+from handlers.inputs import parse_int
 from handlers.matching import normalize
 from handlers.menu import menu_entry
 from handlers.survey_invites import (
@@ -38,7 +39,7 @@ BUTTON_MAX = 40  # VK cuts longer button labels; the full wording is then listed
 SCALE_ROW = 5  # buttons per row on a scale (VK allows five)
 CHECK = "✅ "
 SKIP_WORDS = ("пропустить", "пропуск", "пропустить вопрос", "дальше", "далее", "skip")
-_NUMBER_LIST = re.compile(r"^\d{1,3}(?:\s*(?:,|;|\s|\bи\b)\s*\d{1,3})*$")
+_NUMBER_LIST = re.compile(r"^[0-9]{1,3}(?:\s*(?:,|;|\s|\bи\b)\s*[0-9]{1,3})*$")  # ASCII digits only
 
 
 # --------------------------------------------------------------------------- the questionnaire logic
@@ -364,7 +365,8 @@ class SurveyQuestion(Step):
         if current is None:
             return False
         survey, draft, i, q = current
-        if text.strip().isdigit() and _typed_nav(ctx, int(text), _button_count(q, draft, i)):
+        typed = parse_int(text, 1, 999)  # ASCII digits only: "²" passes isdigit and breaks int
+        if typed is not None and _typed_nav(ctx, typed, _button_count(q, draft, i)):
             return True
         if q.type == "text":
             if normalize(text) in SKIP_WORDS:  # an optional question's button was matched before this
@@ -377,7 +379,7 @@ class SurveyQuestion(Step):
         if not _NUMBER_LIST.match(text.strip()):
             ctx.say(texts.SURVEY_NOT_UNDERSTOOD_MULTIPLE)
             return True
-        numbers = [int(n) for n in re.findall(r"\d+", text)]
+        numbers = [int(n) for n in re.findall(r"[0-9]+", text)]
         bad = [n for n in numbers if not 1 <= n <= len(q.options)]
         if bad:
             ctx.say(texts.SURVEY_BAD_NUMBERS.format(bad=", ".join(map(str, bad)), total=len(q.options)))

@@ -15,6 +15,7 @@ from datetime import date, datetime, timedelta
 from handlers import texts
 from handlers.domain.survey import Survey
 from handlers.engine import Context, action, action_payload
+from handlers.inputs import parse_token
 from handlers.jobs import daily, job_handler
 from handlers.models import Address, Button, Outgoing, Reply
 from handlers.personal import forget_hook
@@ -230,6 +231,7 @@ async def send_invitation(job: Job, services: Services) -> list[Outgoing]:
 
 @action("svy")
 async def take_survey(ctx: Context, token: str) -> None:
+    token = parse_token(token)  # the bot's own tokens only: nothing else is looked up
     inv = await invitation_by_token(ctx.services.db, token) if token else None
     if inv is not None and (inv.channel, inv.user_id) != ctx.event.key:
         ctx.say(texts.SURVEY_INVITE_FOREIGN)

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from handlers import texts
+from handlers.inputs import full_year, make_date
 from handlers.understanding import lemmas
 
 NEAR_DAYS = 7  # a date this close makes a 30-day answer useless
@@ -47,12 +48,12 @@ _RELATIVE = (
     (re.compile(r"\bпослезавтра\b"), 2, "послезавтра"),
     (re.compile(r"\b(?:на\s+этой\s+неделе|до\s+конца\s+(?:этой\s+)?недели)\b"), -1, "на этой неделе"),
 )
-_IN_DAYS = re.compile(r"\bчерез\s+(\d{1,2}|один|два|две|три|четыре|пять|шесть|семь)?\s*(день|дня|дней|неделю)")
+_IN_DAYS = re.compile(r"\bчерез\s+([0-9]{1,2}|один|два|две|три|четыре|пять|шесть|семь)?\s*(день|дня|дней|неделю)")
 _NUMBERS = {"один": 1, "два": 2, "две": 2, "три": 3, "четыре": 4, "пять": 5, "шесть": 6, "семь": 7}
 MONTHS = ("январ", "феврал", "март", "апрел", "ма", "июн", "июл", "август", "сентябр", "октябр", "ноябр", "декабр")
-_DAY_MONTH = re.compile(r"\b(\d{1,2})(?:-?(?:го|е|ое))?\s+(январ|феврал|марта|апрел|мая|июн|июл|августа|сентябр|"
-                        r"октябр|ноябр|декабр)\w*(?:\s+(\d{4}))?")
-_NUMERIC = re.compile(r"\b(\d{1,2})\.(\d{2})(?:\.(\d{4}|\d{2}))?\b")
+_DAY_MONTH = re.compile(r"\b([0-9]{1,2})(?:-?(?:го|е|ое))?\s+(январ|феврал|марта|апрел|мая|июн|июл|августа|сентябр|"
+                        r"октябр|ноябр|декабр)\w*(?:\s+([0-9]{4}))?")
+_NUMERIC = re.compile(r"\b([0-9]{1,2})\.([0-9]{2})(?:\.([0-9]{4}|[0-9]{2}))?\b")
 _COMPETITION_DEADLINE = re.compile(
     r"(при[её]м\w*\s+документ\w*\s+(заканчива|законч|заверш|истека|до\b)|оконча\w*\s+при[её]м|"
     r"срок\w*\s+(подачи|при[её]ма)|подать\s+(документ\w*\s+)?до\b|успеть\s+подать|последн\w*\s+день\s+подачи)")
@@ -70,15 +71,12 @@ class Urgency:
         return bool(self.signals)
 
 
-def _fix_year(day: int, month: int, year: int | None, today: date) -> date | None:
-    try:
-        if year is not None:
-            return date(year if year > 100 else 2000 + year, month, day)
-        found = date(today.year, month, day)
-        # "до 10 января" written in December means next January.
-        return found if found >= today - timedelta(days=1) else date(today.year + 1, month, day)
-    except ValueError:
-        return None
+def _fix_year(day: int, month: int, year: str | None, today: date) -> date | None:
+    if year is not None:
+        return make_date(full_year(year), month, day)
+    found = make_date(today.year, month, day)
+    # "до 10 января" written in December means next January.
+    return found if found is None or found >= today - timedelta(days=1) else make_date(today.year + 1, month, day)
 
 
 def mentioned_dates(text: str, today: date) -> list[tuple[date, str]]:
@@ -98,11 +96,11 @@ def mentioned_dates(text: str, today: date) -> list[tuple[date, str]]:
         found.append((today + timedelta(days=n), m.group(0)))
     for m in _DAY_MONTH.finditer(low):
         month = next(i for i, stem in enumerate(MONTHS, start=1) if m.group(2).startswith(stem))
-        day = _fix_year(int(m.group(1)), month, int(m.group(3)) if m.group(3) else None, today)
+        day = _fix_year(int(m.group(1)), month, m.group(3), today)
         if day:
             found.append((day, m.group(0)))
     for m in _NUMERIC.finditer(low):
-        day = _fix_year(int(m.group(1)), int(m.group(2)), int(m.group(3)) if m.group(3) else None, today)
+        day = _fix_year(int(m.group(1)), int(m.group(2)), m.group(3), today)
         if day:
             found.append((day, m.group(0)))
     return found

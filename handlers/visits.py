@@ -14,6 +14,7 @@ from handlers import texts
 from handlers.domain.calendar import describe_schedule
 from handlers.domain.slots import Slot, by_day, half_of, last_day
 from handlers.engine import Context, Option, Screen, Step, action, step
+from handlers.inputs import full_year, make_date, parse_id
 from handlers.matching import normalize
 from handlers.menu import menu_entry, menu_shortcut
 from handlers.personal import ask_personal
@@ -95,9 +96,9 @@ def _day_of(ctx: Context, slot: Slot) -> date:
     return slot.local(ctx.services.tz).date()
 
 
-_DATE_NUM = re.compile(r"^(\d{1,2})[./\-](\d{1,2})(?:[./\-](\d{2}|\d{4}))?$")
-_DATE_WORD = re.compile(r"^(\d{1,2})\s+([а-я]+)(?:\s+(\d{4}))?$")
-_TIME = re.compile(r"^(?:в\s*)?(\d{1,2})[:.\-\s](\d{2})$")
+_DATE_NUM = re.compile(r"^([0-9]{1,2})[./\-]([0-9]{1,2})(?:[./\-]([0-9]{2}|[0-9]{4}))?$")
+_DATE_WORD = re.compile(r"^([0-9]{1,2})\s+([а-я]+)(?:\s+([0-9]{4}))?$")
+_TIME = re.compile(r"^(?:в\s*)?([0-9]{1,2})[:.\-\s]([0-9]{2})$")
 _RELATIVE = {"сегодня": 0, "завтра": 1, "послезавтра": 2}
 
 
@@ -112,18 +113,15 @@ def parse_day(text: str, today: date) -> date | None:
         forms = {name, name[:-1] + "у", WEEKDAYS_SHORT[i]}  # пятница, пятницу, пт
         if words.removeprefix("в ").removeprefix("во ") in forms:
             return today + timedelta(days=(i - today.weekday()) % 7)
-    try:
-        m = _DATE_NUM.match(raw)
-        if m:
-            year = int(m.group(3)) if m.group(3) else today.year
-            return date(year + 2000 if year < 100 else year, int(m.group(2)), int(m.group(1)))
-        m = _DATE_WORD.match(re.sub(r"^(пн|вт|ср|чт|пт|сб|вс)\s+", "", words))  # "чт, 19 марта" as on a button
-        if m:
-            month = next((i + 1 for i, name in enumerate(MONTHS) if m.group(2)[:3] == name[:3]), None)
-            if month:
-                return date(int(m.group(3) or today.year), month, int(m.group(1)))
-    except ValueError:  # 31.02
-        return None
+    m = _DATE_NUM.match(raw)
+    if m:
+        year = full_year(m.group(3)) if m.group(3) else today.year
+        return make_date(year, int(m.group(2)), int(m.group(1)))
+    m = _DATE_WORD.match(re.sub(r"^(пн|вт|ср|чт|пт|сб|вс)\s+", "", words))  # "чт, 19 марта" as on a button
+    if m:
+        month = next((i + 1 for i, name in enumerate(MONTHS) if m.group(2)[:3] == name[:3]), None)
+        if month:
+            return make_date(int(m.group(3) or today.year), month, int(m.group(1)))
     return None
 
 
@@ -553,11 +551,12 @@ class CancelVisit(Step):
 @action("vcancel")
 async def cancel_from_message(ctx: Context, arg: str) -> None:
     """The cancel button of a reminder or a confirmation: works from any old message."""
-    if not arg.isdigit():
+    visit_id = parse_id(arg)
+    if visit_id is None:
         ctx.say(texts.VISITS_NOT_YOURS)
         ctx.go("visits.mine")
         return
-    await open_cancel(ctx, int(arg))
+    await open_cancel(ctx, visit_id)
 
 
 @action("vrebook")

@@ -21,6 +21,7 @@ from datetime import date, datetime, time, timedelta
 
 from handlers import texts
 from handlers.engine import Context, action_payload, command
+from handlers.inputs import full_year, make_date, parse_id
 from handlers.jobs import daily, job_handler
 from handlers.models import Button, Outgoing, Reply
 from handlers.personal import forget_hook
@@ -265,17 +266,17 @@ async def cmd_visits_week(ctx: Context, args: str) -> None:
     ctx.say("\n".join(lines))
 
 
-_DATE = r"(\d{1,2})\.(\d{1,2})(?:\.(\d{4}|\d{2}))?"
+_DATE = r"([0-9]{1,2})\.([0-9]{1,2})(?:\.([0-9]{4}|[0-9]{2}))?"
 _DATES = re.compile(rf"^{_DATE}(?:-{_DATE})?$")
-_HOURS = re.compile(r"^(\d{1,2}):(\d{2})-(\d{1,2}):(\d{2})$")
+_HOURS = re.compile(r"^([0-9]{1,2}):([0-9]{2})-([0-9]{1,2}):([0-9]{2})$")
 
 
-def _date(day: str, month: str, year: str | None, today: date) -> date:
+def _date(day: str, month: str, year: str | None, today: date) -> date | None:
     if year:
-        return date(int(year) + (2000 if len(year) == 2 else 0), int(month), int(day))
-    guess = date(today.year, int(month), int(day))
-    if guess < today - timedelta(days=183):  # "05.01" written in December means next January
-        return date(today.year + 1, int(month), int(day))
+        return make_date(full_year(year), int(month), int(day))
+    guess = make_date(today.year, int(month), int(day))
+    if guess is not None and guess < today - timedelta(days=183):  # "05.01" written in December: next January
+        return make_date(today.year + 1, int(month), int(day))
     return guess
 
 
@@ -287,9 +288,11 @@ def parse_close(words: list[str], today: date, tz: object) -> tuple[list[tuple[d
     m = _DATES.match(words[0])
     if not m:
         return None
+    first = _date(m.group(1), m.group(2), m.group(3), today)
+    last = _date(m.group(4), m.group(5), m.group(6), first) if m.group(4) and first else first
+    if first is None or last is None:
+        return None
     try:
-        first = _date(m.group(1), m.group(2), m.group(3), today)
-        last = _date(m.group(4), m.group(5), m.group(6), first) if m.group(4) else first
         rest = words[1:]
         hours = _HOURS.match(rest[0]) if rest else None
         if hours:
@@ -307,7 +310,7 @@ def parse_close(words: list[str], today: date, tz: object) -> tuple[list[tuple[d
         return [(datetime.combine(first, time(0), tzinfo=tz),  # type: ignore[arg-type]
                  datetime.combine(last + timedelta(days=1), time(0), tzinfo=tz))], reason  # type: ignore[arg-type]
     periods = []
-    day = first
+    day, last = first, min(last, first + timedelta(days=MAX_CLOSE_DAYS + 1))  # longer is refused anyway
     while day <= last:
         periods.append((datetime.combine(day, since, tzinfo=tz),  # type: ignore[arg-type]
                         datetime.combine(day, until, tzinfo=tz)))  # type: ignore[arg-type]
@@ -415,11 +418,10 @@ async def cmd_closures(ctx: Context, args: str) -> None:
 async def cmd_reopen(ctx: Context, args: str) -> None:
     ctx.show_screen = False  # a staff answer, not a step of a conversation
     scope = _scope(ctx, "")
-    words = args.split()
-    if scope is None or len(words) != 1 or not words[0].lstrip("№").isdigit():
+    closure_id = parse_id(args)
+    if scope is None or closure_id is None:
         ctx.say(texts.VISITS_REOPEN_USAGE)
         return
-    closure_id = int(words[0].lstrip("№"))
     closure = await reopen_time(ctx.services.db, closure_id, scope[0])
     if closure is None:
         ctx.say(texts.VISITS_REOPEN_UNKNOWN.format(id=closure_id))

@@ -19,29 +19,27 @@ from typing import TYPE_CHECKING, Any
 
 from handlers import texts
 from handlers.domain.survey import Question, Survey
+from handlers.inputs import make_date
 from storage.survey import StoredResponse
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure  # imported when a chart is drawn: matplotlib is slow to load
 
-_ISO = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
-_RU = re.compile(r"^(\d{1,2})\.(\d{1,2})\.(\d{4})$")
+_ISO = re.compile(r"^([0-9]{4})-([0-9]{1,2})-([0-9]{1,2})$")
+_RU = re.compile(r"^([0-9]{1,2})\.([0-9]{1,2})\.([0-9]{4})$")
 _NOTE = re.compile(r"\s*\((?:Один ответ|Любое число ответов|Текстовый ответ)\)\s*$")
 JOIN = "; "  # multiple answers in one spreadsheet cell
 
 
 def parse_day(text: str) -> date | None:
-    """``2026-03-31`` or ``31.03.2026``; None if neither or not a real date."""
+    """``2026-03-31`` or ``31.03.2026``; None if neither or not a real date of this century."""
     m = _ISO.match(text.strip())
     parts = (m.group(1), m.group(2), m.group(3)) if m else None
     if parts is None and (m := _RU.match(text.strip())):
         parts = (m.group(3), m.group(2), m.group(1))
     if parts is None:
         return None
-    try:
-        return date(int(parts[0]), int(parts[1]), int(parts[2]))
-    except ValueError:
-        return None
+    return make_date(int(parts[0]), int(parts[1]), int(parts[2]))
 
 
 def short_text(question: Question) -> str:
