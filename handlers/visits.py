@@ -17,7 +17,7 @@ from handlers.engine import Context, Option, Screen, Step, action, step
 from handlers.inputs import full_year, make_date, parse_id
 from handlers.matching import normalize
 from handlers.menu import menu_entry, menu_shortcut
-from handlers.personal import ask_personal
+from handlers.personal import ask_personal, normalize_phone
 from handlers.visits_common import (
     MONTHS,
     WEEKDAYS_FULL,
@@ -416,14 +416,16 @@ class VisitConfirm(Step):
         s = ctx.services
         contact = ctx.data.get("contact") or {}
         ctx.memo.clear()  # the free slots change whatever the outcome
+        phone = contact.get("phone")
         try:
             visit = await book_slot(s.db, department=dep_id, start=slot.start, end=slot.end,
                                     capacity=rules(s, dep_id).per_slot,
                                     channel=ctx.event.channel, user_id=ctx.event.user_id, chat_id=ctx.event.chat_id,
-                                    name=contact.get("name"), phone=contact.get("phone"),
+                                    name=contact.get("name"), phone=normalize_phone(phone or "") or phone,
                                     topic=(ctx.data.get("visit") or {}).get("topic"), priority=_priority(ctx),
                                     now=ctx.now, jobs=lambda v: visit_jobs(s, v, ctx.now),
-                                    still_free=lambda tx: _still_free(ctx, dep_id, slot, tx))
+                                    still_free=lambda tx: _still_free(ctx, dep_id, slot, tx),
+                                    limit=s.directory.booking.max_active_per_client)
         except BookingRefused as exc:
             await self._refused(ctx, dep_id, slot, exc.reason)
             return
@@ -436,6 +438,12 @@ class VisitConfirm(Step):
         ctx.go("visits.done", {"id": visit.id})
 
     async def _refused(self, ctx: Context, dep_id: str, slot: Slot, reason: str) -> None:
+        if reason == "limit":  # this account, or others with the same phone, hold all they may
+            ctx.say(texts.VISITS_PHONE_LIMIT.format(n=ctx.services.directory.booking.max_active_per_client))
+            ctx.data.pop("visit", None)
+            ctx.home(keep_data=True)
+            ctx.go("visits.mine")
+            return
         if reason == "busy":
             ctx.say(texts.VISITS_BUSY)
             ctx.home(keep_data=True)

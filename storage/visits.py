@@ -4,7 +4,9 @@ Double booking is made impossible by the database, not by Python: a booking is a
 (department, slot start, place number), and a partial unique index over the *active* rows lets
 only one of any number of simultaneous attempts take a place. A cancelled row leaves the index, so
 the place is free again at once. A second partial unique index keeps one person from holding two
-visits at the same time.
+visits at the same time. How many future visits one person may hold (counted by account and by
+phone number, so that many accounts giving one phone cannot take every place) is checked in the
+booking's transaction.
 """
 
 from __future__ import annotations
@@ -21,10 +23,12 @@ from sqlalchemy import (
     Integer,
     String,
     Text,
+    and_,
     bindparam,
     delete,
     func,
     insert,
+    or_,
     select,
     text,
     update,
@@ -72,6 +76,7 @@ class VisitRow(Base):
               sqlite_where=text(ACTIVE), postgresql_where=text(ACTIVE)),
         Index("ix_visit_bookings_department_start", "department", "slot_start"),
         Index("ix_visit_bookings_person", "channel", "user_id"),
+        Index("ix_visit_bookings_phone", "phone", sqlite_where=text(ACTIVE), postgresql_where=text(ACTIVE)),
     )
 
 
@@ -128,9 +133,10 @@ class Closure:
 
 class BookingRefused(Exception):
     """``taken``: no place left in the slot; ``closed``: staff closed the period meanwhile;
-    ``busy``: this person already has a visit at that time."""
+    ``busy``: this person already has a visit at that time; ``limit``: this account or this phone
+    number already holds as many future visits as one person may."""
 
-    def __init__(self, reason: Literal["taken", "closed", "busy"]) -> None:
+    def __init__(self, reason: Literal["taken", "closed", "busy", "limit"]) -> None:
         super().__init__(reason)
         self.reason = reason
 
@@ -175,6 +181,12 @@ _BOOK = insert(_V).values(
 # reserve among the rules) sees every booking made before it. SQLite's BEGIN IMMEDIATE
 # serialises all writers anyway.
 _DEPARTMENT_LOCK = text("SELECT pg_advisory_xact_lock(:p_key)").bindparams(bindparam("p_key", type_=BigInteger))
+# The future visits of an account or of a phone number (any account, any channel). PostgreSQL: the
+# bookings of one phone are serialised by a lock like the department's, taken before it.
+_HELD = select(func.count().label("held")).select_from(_V).where(
+    _V.c.status == "active", _V.c.slot_end > bindparam("p_created_at"),
+    or_(and_(_V.c.channel == bindparam("p_channel"), _V.c.user_id == bindparam("p_user_id")),
+        _V.c.phone == bindparam("p_phone")))
 _CLOSURES_AT = select(func.count().label("closures")).select_from(VisitClosureRow).where(
     VisitClosureRow.department == bindparam("p_department"), VisitClosureRow.starts_at < bindparam("p_slot_end"),
     VisitClosureRow.ends_at > bindparam("p_slot_start"))
@@ -201,13 +213,16 @@ async def book_slot(db: Database, *, department: str, start: datetime, end: date
                     channel: str, user_id: str, chat_id: str, name: str | None, phone: str | None,
                     topic: str | None, priority: str | None,
                     now: datetime, jobs: Callable[[Visit], Sequence[JobSpec]] | None = None,
-                    still_free: Callable[[Transaction], Awaitable[bool]] | None = None) -> Visit:
+                    still_free: Callable[[Transaction], Awaitable[bool]] | None = None,
+                    limit: int | None = None) -> Visit:
     """Take the first free place of the period ``[start, end)``; raises ``BookingRefused`` when none is left, the
     period was closed meanwhile, or the person already has a visit then. Safe under any number of
     simultaneous attempts: the unique index decides, a loser tries the next place. ``jobs`` gives
     the jobs of the new visit (its reminders), stored in the same transaction. ``still_free``
     checks, in the transaction and after every booking of the department made before it, that
-    the client may still take this time (a day's priority reserve is not a place's business)."""
+    the client may still take this time (a day's priority reserve is not a place's business).
+    ``limit``: the most future visits this account and this ``phone`` (normalised by the caller)
+    may hold together; one more is refused with ``limit``."""
     values = {"p_department": department, "p_topic": topic, "p_slot_start": start, "p_slot_end": end,
               "p_channel": channel, "p_user_id": user_id, "p_chat_id": chat_id, "p_name": name, "p_phone": phone,
               "p_priority": priority, "p_created_at": now}
@@ -215,7 +230,11 @@ async def book_slot(db: Database, *, department: str, start: datetime, end: date
         try:
             async with db.transaction() as tx:
                 if not db.is_sqlite:
+                    if phone is not None and limit is not None:
+                        await tx.rows(_DEPARTMENT_LOCK, {"p_key": lock_id(("visits-phone", phone))})
                     await tx.rows(_DEPARTMENT_LOCK, {"p_key": lock_id(("visits", department))})
+                if limit is not None and (await tx.rows(_HELD, values))[0].held >= limit:
+                    raise BookingRefused("limit")
                 if still_free is not None and not await still_free(tx):
                     raise BookingRefused("taken")
                 used = {r.place for r in await tx.rows(_PLACES, values)}

@@ -230,7 +230,7 @@ class PriorityCategory(Strict):
 
 class Booking(Strict):
     """Booking rules common to all departments: reminders before a visit (hours), how many future
-    visits one client may hold, and the priority categories."""
+    visits one person may hold (counted by account and by phone number), and the priority categories."""
 
     reminders_hours: list[float] = Field(default=[24, 2], max_length=5)
     max_active_per_client: int = Field(default=3, ge=1, le=20)
