@@ -35,11 +35,23 @@ def _morph() -> pymorphy3.MorphAnalyzer:
     return pymorphy3.MorphAnalyzer()
 
 
-@lru_cache(maxsize=50_000)
+# The caches below are bounded in bytes by bounding both the number of entries and the size of one:
+# only words of at most MAX_WORD letters are looked up and remembered (the longest Russian words
+# have about 35; a longer string is in no dictionary and resembles no keyword), so the worst case is
+# about 50,000 x 0.4 KB + 20,000 x 0.5 KB = 30 MB, whatever people send. Counting entries alone,
+# 50,000 distinct 990-letter words grew the process by about 210 MB.
+MAX_WORD = 40
+
+
 def lemma(word: str) -> str:
     word = word.lower().replace("ё", "е")
-    if word.isdigit() or len(word) < 2:
+    if word.isdigit() or not 2 <= len(word) <= MAX_WORD:
         return word
+    return _lemma(word)
+
+
+@lru_cache(maxsize=50_000)
+def _lemma(word: str) -> str:
     return _morph().parse(word)[0].normal_form.replace("ё", "е")
 
 
@@ -113,7 +125,7 @@ class Understanding:
             if lm in STOP:
                 continue
             out.add(lm)
-            if lm not in self._vocab_set and len(lm) >= 4 and not _morph().word_is_known(raw):
+            if lm not in self._vocab_set and 4 <= len(lm) <= MAX_WORD and not _morph().word_is_known(raw):
                 fixed = self._fix(raw.replace("ё", "е"), lm)
                 if fixed:
                     out.add(fixed)

@@ -161,3 +161,24 @@ def admin_dialogue(app: App, tmp_path: object) -> Dialogue:
     log = io.StringIO()
     return Dialogue(ConsoleChannel(app, stdin=io.StringIO(), stdout=log, user_id="admin",
                                    files_dir=Path(str(tmp_path)) / "admin-files"), log)
+
+
+def test_long_words_do_not_grow_the_understanding_caches() -> None:
+    """The caches count entries; each entry is bounded too, so their bytes are bounded (README)."""
+    import random
+
+    from handlers.domain.loading import load_directory
+    from handlers.understanding import MAX_WORD, Understanding, _lemma
+    from tests.conftest import ROOT
+
+    understanding = Understanding(load_directory(ROOT / "directory.yaml"))
+    understanding.understand("как попасть в кадровый резерв")
+    lemmas, fixes = _lemma.cache_info().currsize, understanding._fix.cache_info().currsize
+    rng = random.Random(7)
+    for _ in range(300):
+        word = "".join(rng.choice("абвгдежзиклмнопрстуфхцчшщэюя") for _ in range(990))
+        assert understanding.understand(f"{word} {word.upper()}").verdict == "unknown"
+    assert (_lemma.cache_info().currsize, understanding._fix.cache_info().currsize) == (lemmas, fixes)
+    # words of ordinary length are still understood with typos
+    assert understanding.understand("атестация").verdict != "unknown"
+    assert len("превысокомногорассмотрительствующий") < MAX_WORD  # the longest Russian word fits
