@@ -5,6 +5,7 @@ header, retries of 429/5xx/timeouts, a blocked user."""
 from __future__ import annotations
 
 import asyncio
+import json
 import socket
 from collections.abc import AsyncIterator, Awaitable, Callable
 
@@ -221,3 +222,44 @@ async def test_wrong_token_is_reported_and_not_retried(settings: Settings, tg: F
     finally:
         await app.close()
     assert "does not accept TELEGRAM_TOKEN" in caplog.text and "telegram" not in app.channels
+
+
+async def _raw_post(port: int, path: str, secret: bytes | None, body: bytes) -> int:
+    """POST over a bare socket, so that the secret header can carry any bytes at all."""
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    head = [f"POST {path} HTTP/1.1", "Host: 127.0.0.1", "Content-Type: application/json",
+            f"Content-Length: {len(body)}", "Connection: close"]
+    raw = "\r\n".join(head).encode() + b"\r\n"
+    if secret is not None:
+        raw += b"X-Telegram-Bot-Api-Secret-Token: " + secret + b"\r\n"
+    writer.write(raw + b"\r\n" + body)
+    await writer.drain()
+    status = await asyncio.wait_for(reader.readline(), 5)
+    writer.close()
+    return int(status.split()[1])
+
+
+async def test_webhook_answers_401_to_a_wrong_secret_of_any_bytes(settings: Settings, tg: FakeTelegramServer,
+                                                                 clock: FakeClock) -> None:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    secret = "s3cret_Value-1"
+    app = await _app(_settings(settings, tg, telegram_mode="webhook", telegram_webhook_url=f"http://127.0.0.1:{port}",
+                               telegram_webhook_path="/tg/hook", telegram_webhook_host="127.0.0.1",
+                               telegram_webhook_port=port, telegram_webhook_secret=secret), clock)
+    async with Running(app, tg):
+        await tg.api.wait_for(lambda: tg.api.webhook is not None)
+        body = json.dumps(tg.api.make_text(BORIS, "/start")).encode()
+        wrong = [None, b"", b"guessed", "секрет".encode(), "s3cret_Value-1é".encode(), b"\xff\xfe\xfd",
+                 b"s3cret_Value-\xe9", secret.encode() + b" x", "s3cret_Value-１".encode(), b"\x80" * 64,
+                 secret.encode() * 100, "😀".encode(), b"a\tb"]
+        for value in wrong:
+            assert await _raw_post(port, "/tg/hook", value, body) == 401, value
+        # Control bytes or a header line over 8 KB are no HTTP at all: aiohttp's parser answers 400
+        # before any handler runs.
+        for value in (b"\x00", secret.encode() + b"\x7f", b"x" * 9000):
+            assert await _raw_post(port, "/tg/hook", value, body) == 400, value[:20]
+        assert tg.api.texts(BORIS) == []  # nothing answered to the forged updates
+        assert await _raw_post(port, "/tg/hook", secret.encode(), body) == 200
+        await tg.api.wait_for(lambda: bool(tg.api.texts(BORIS)))

@@ -125,14 +125,14 @@ async def _run_polling(channel: TelegramChannel, stop: asyncio.Event) -> None:
 
 
 async def _run_webhook(channel: TelegramChannel, stop: asyncio.Event) -> None:
-    from aiogram.webhook.aiohttp_server import SimpleRequestHandler
+    from bot.channels.webhook_secret import SecretRequestHandler
 
     settings = channel.app.settings
     secret = webhook_secret(settings)
     web_app = web.Application()
     # Answered after handling (a few milliseconds): Telegram sends an update again until it has a 200,
     # so one that a crash interrupted is not lost.
-    SimpleRequestHandler(dispatcher=channel.dispatcher, bot=channel.bot, secret_token=secret,
+    SecretRequestHandler(dispatcher=channel.dispatcher, bot=channel.bot, secret_token=secret,
                          handle_in_background=False).register(web_app, path=settings.telegram_webhook_path)
 
     async def health(_: web.Request) -> web.Response:
