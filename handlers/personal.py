@@ -30,8 +30,9 @@ _NAME = re.compile(r"^[A-Za-zА-Яа-яЁё][A-Za-zА-Яа-яЁё .'\-]{1,99}$")
 
 
 def normalize_phone(text: str) -> str | None:
-    """``8 (911) 123-45-67`` / ``+7 911 1234567`` -> ``+79111234567``; None if not a phone."""
-    digits = re.sub(r"\D", "", text)
+    """``8 (911) 123-45-67`` / ``+7 911 1234567`` -> ``+79111234567``; None if not a phone. ASCII
+    digits only: a number written in other digits would be another string for the same phone."""
+    digits = re.sub(r"[^0-9]", "", text)
     if len(digits) == 11 and digits[0] in "78":
         return "+7" + digits[1:]
     if len(digits) == 10 and digits[0] == "9":

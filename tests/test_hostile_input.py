@@ -182,3 +182,11 @@ def test_long_words_do_not_grow_the_understanding_caches() -> None:
     # words of ordinary length are still understood with typos
     assert understanding.understand("атестация").verdict != "unknown"
     assert len("превысокомногорассмотрительствующий") < MAX_WORD  # the longest Russian word fits
+
+
+def test_phones_in_other_digits_are_not_phones() -> None:
+    from handlers.personal import normalize_phone
+
+    assert normalize_phone("8 (911) 123-45-67") == normalize_phone("+7 911 1234567") == "+79111234567"
+    for other in ("+٧٩١١١٢٣٤٥٦٧", "+７９１１１２３４５６７", "+7 ９11 123 45 67", "+7 911 123 45 6⁷"):
+        assert normalize_phone(other) is None, other
