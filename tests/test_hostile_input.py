@@ -190,3 +190,14 @@ def test_phones_in_other_digits_are_not_phones() -> None:
     assert normalize_phone("8 (911) 123-45-67") == normalize_phone("+7 911 1234567") == "+79111234567"
     for other in ("+٧٩١١١٢٣٤٥٦٧", "+７９１１１２３４５６７", "+7 ９11 123 45 67", "+7 911 123 45 6⁷"):
         assert normalize_phone(other) is None, other
+
+
+async def test_nul_and_lone_surrogates_from_a_citizen_are_stored_cleanly(tg: RecordingChannel,
+                                                                         staff_app: App) -> None:
+    text = "Прошу выдать\x00 справку о стаже \ud800работы для оформления пенсии."
+    answer = await write_request(tg, CLIENT, text)
+    assert "Обращение №1 принято" in answer
+    messages = await request_messages(staff_app.services.db, 1)
+    assert messages[0].text == "Прошу выдать справку о стаже ?работы для оформления пенсии."
+    rq = await get_request(staff_app.services.db, 1)
+    assert rq is not None and rq.contact_name == "Пётр Сидоров"
