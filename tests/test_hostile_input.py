@@ -60,14 +60,14 @@ async def test_forged_request_buttons_of_a_client(tg: RecordingChannel, name: st
 async def test_a_forged_deadline_button_of_a_non_head_is_refused_before_any_work(tg: RecordingChannel) -> None:
     await write_request(tg, CLIENT)
     await tg.send(STAFF, chat_id=STAFF_CHAT, payload=action_payload("rq_urgent", "1:1"))
-    started = time.perf_counter()
+    started = time.process_time()
     answer = await tg.send(STAFF, chat_id=STAFF_CHAT, payload="a.rq_short.1:" + "9" * 12)
-    assert time.perf_counter() - started < 0.5  # was 8.8 s of counting working days
+    assert time.process_time() - started < 0.5  # CPU seconds; was 8.8 s of counting working days
     assert answer == texts.ST_ONLY_HEAD
     # the head pressing the same forged button: a polite refusal, again without counting
-    started = time.perf_counter()
+    started = time.process_time()
     answer = await tg.send(HEAD, chat_id=STAFF_CHAT, payload="a.rq_short.1:" + "9" * 12)
-    assert time.perf_counter() - started < 0.5
+    assert time.process_time() - started < 0.5
     assert answer == texts.ST_BAD_BUTTON.format(number=1)
 
 
@@ -133,9 +133,9 @@ async def test_staff_visit_commands_with_odd_arguments(app: App, admin_dialogue:
         answer = await admin_dialogue.say(command)
         _no_error(answer)
         assert texts.VISITS_CLOSE_USAGE in answer, command
-    started = time.perf_counter()
+    started = time.process_time()
     answer = await admin_dialogue.say("/visits_close personnel 20.03.2026-31.12.2099 10:00-12:00 отпуск")
-    assert time.perf_counter() - started < 0.5
+    assert time.process_time() - started < 0.5
     assert texts.VISITS_CLOSE_TOO_LONG in answer
     for command in ("/survey 0001-01-01 9999-12-31", "/survey ²⁰²⁶-01-01 2026-03-31"):
         answer = await admin_dialogue.say(command)
