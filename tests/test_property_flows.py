@@ -31,7 +31,7 @@ from storage.db import Database
 from storage.sent import record_sent
 from tests.conftest import ROOT, FakeClock
 
-EXAMPLES = int(os.environ.get("CONSULT_FUZZ_EXAMPLES", "100"))
+EXAMPLES = int(os.environ.get("CONSULT_FUZZ_EXAMPLES", "300"))
 # CPU seconds one event may take at most (a forged deadline button once froze the loop for 8.8 s);
 # CPU, not wall time, so that a busy shared machine does not fail the test.
 STALL = 2.0
