@@ -25,11 +25,11 @@ from hypothesis import strategies as st
 from bot.app import App
 from bot.settings import Settings
 from handlers import texts
-from handlers.engine import ACTIONS, COMMANDS, Engine
+from handlers.engine import ACTIONS, COMMANDS
 from handlers.models import Attachment, Contact, Event
 from storage.db import Database
 from storage.sent import record_sent
-from tests.conftest import ROOT, FakeClock
+from tests.conftest import ROOT, FakeClock, handle
 
 EXAMPLES = int(os.environ.get("CONSULT_FUZZ_EXAMPLES", "300"))
 # CPU seconds one event may take at most (a forged deadline button once froze the loop for 8.8 s);
@@ -103,7 +103,7 @@ async def _seed(path: Path) -> None:
     app = await App.create(_settings(f"sqlite:///{path}", path.parent), clock=FakeClock(), migrate=False)
 
     async def say(text: str) -> str:
-        outs = (await app.engine.handle(Event("telegram", OTHER, OTHER, text=text))).outgoing
+        outs = await handle(app, Event("telegram", OTHER, OTHER, text=text))
         return "\n".join(o.reply.text for o in outs if o.address.chat_id == OTHER)
 
     try:
@@ -171,7 +171,7 @@ async def _play(seeded: tuple[Path, App], steps: list[tuple[str, object]]) -> No
     workdir = Path(tempfile.mkdtemp())
     db = Database(f"sqlite:///{workdir / 'bot.db'}")
     shutil.copy(template, workdir / "bot.db")
-    engine = Engine(replace(app.services, db=db, clock=FakeClock(), staff_chats=dict(app.services.staff_chats)))
+    app = App(replace(app.services, db=db, clock=FakeClock(), staff_chats=dict(app.services.staff_chats)), app.settings)
     seen: list[str] = []
     try:
         for kind, value in steps:
@@ -181,7 +181,7 @@ async def _play(seeded: tuple[Path, App], steps: list[tuple[str, object]]) -> No
             else:
                 ev = _event(kind, value, seen)
             started = time.process_time()
-            outs = (await engine.handle(ev)).outgoing  # committed messages and screens, in order
+            outs = await handle(app, ev)  # committed messages (then delivered) and screens, in order
             took = time.process_time() - started
             said = f"{kind} {str(value)[:60]!r}"
             assert took < STALL, f"{said} took {took:.1f} s of CPU"
