@@ -1,6 +1,6 @@
 """visits: an index of the active bookings by phone number (the limit of future visits per person)
 
-Revision ID: 0007_visit_phone
+Revision ID: 0008_visit_phone
 Revises: 0002_visits
 Create Date: 2026-12-20 12:00:00
 """
@@ -10,7 +10,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0007_visit_phone'
+revision = '0008_visit_phone'
 down_revision = '0002_visits'
 branch_labels = None
 depends_on = None
