@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 from bot.channels.admission import Admission
 from bot.channels.registry import configured_channels
 from bot.delivery import Sender
-from bot.overrides import with_staff_overrides
+from bot.overrides import admin_ids, with_staff_overrides
 from bot.settings import Settings
 from handlers import flows  # noqa: F401  (registers every step)
 from handlers.domain.calendar import CalendarFile, WorkCalendar
@@ -32,6 +32,12 @@ log = logging.getLogger(__name__)
 def load_content(settings: Settings) -> tuple[Directory, SurveyFile, CalendarFile]:
     """Every content file, validated; raises ConfigError listing all problems at once."""
     return domain_load(settings.directory_file, settings.survey_file, settings.calendar_file)
+
+
+def staff_chats(directory: Directory) -> dict[tuple[str, str, int | None], str]:
+    """The chats (and forum topics) of every channel where a department's staff work: (channel,
+    chat id, topic or None) -> department. Mailboxes are not chats: nobody writes from them."""
+    return {d.key: dep.id for dep in directory.departments for d in dep.destinations if d.is_chat}
 
 
 class App:
@@ -60,12 +66,11 @@ class App:
         if migrate:
             await db.migrate()
         services = Services(directory=directory, surveys=surveys, calendar=WorkCalendar(calendar), db=db,
-                            understanding=Understanding(directory), clock=clock, admin_ids=settings.admin_ids,
+                            understanding=Understanding(directory), clock=clock,
+                            admin_ids=admin_ids(settings.staff_admin_ids),
                             survey_salt=settings.survey_salt.get_secret_value(),
                             web_base_url=settings.web_base_url)
-        for dep in directory.departments:
-            if dep.staff_chat:
-                services.staff_chats[("telegram", dep.staff_chat)] = dep.id
+        services.staff_chats.update(staff_chats(directory))
         return cls(services, settings)
 
     def add_channel(self, channel: Channel) -> None:

@@ -79,26 +79,43 @@ async def _demo_workspace(app: App) -> web.AppRunner | None:
     return runner
 
 
+def _print_problems(problems: list[str]) -> int:
+    for problem in problems:
+        print(problem, file=sys.stderr)
+    print(f"Найдено ошибок: {len(problems)}", file=sys.stderr)
+    return 1
+
+
 def check_config(settings: Settings) -> int:
     from bot.app import load_content
-    from bot.overrides import with_staff_overrides
+    from bot.overrides import admin_ids, with_staff_overrides
+    from bot.staff_config import staff_warnings
     from handlers.domain.calendar import WorkCalendar
 
+    problems: list[str] = []
     try:
         directory, surveys, calendar = load_content(settings)
+    except ConfigError as exc:
+        return _print_problems(exc.problems)
+    try:
         directory = with_staff_overrides(directory, settings.staff_chats, settings.department_heads,
                                          settings.department_staff)
     except ConfigError as exc:
-        for problem in exc.problems:
-            print(problem, file=sys.stderr)
-        print(f"Найдено ошибок: {len(exc.problems)}", file=sys.stderr)
-        return 1
+        problems += exc.problems
+    try:
+        admin_ids(settings.staff_admin_ids)
+    except ConfigError as exc:
+        problems += exc.problems
+    if problems:
+        return _print_problems(problems)
     print(f"{settings.directory_file}: тем {len(directory.topics)}, отделов {len(directory.departments)}, "
           f"вне компетенции {len(directory.out_of_scope)} — в порядке")
     print(f"{settings.survey_file}: опросов {len(surveys.surveys)} — в порядке")
     print(f"{settings.calendar_file}: годы {', '.join(map(str, calendar.years))} — в порядке")
     for warning in WorkCalendar(calendar).warnings(date.today()):
         print(f"Предупреждение: {settings.calendar_file}: {warning}")
+    for warning in staff_warnings(settings, directory):
+        print(f"Предупреждение: {warning}")
     if settings.survey_salt.get_secret_value() == "change-me":
         print("Предупреждение: SURVEY_SALT не задан — задайте длинное случайное значение, иначе по базе можно "
               "узнать, кто из приглашённых прошёл опрос.")

@@ -22,6 +22,7 @@ from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from bot.channels.base import Here, Outcome, SendFailed, Unreachable
+from bot.files import FileCarrier
 from bot.pacing import bulk
 from handlers.engine import describe, queue, queued_outgoing
 from handlers.jobs import DELIVERY_HOOKS
@@ -53,12 +54,13 @@ class Sender:
             return
         outcomes: list[tuple[Queued, Outcome]] = []
         stalled: set[tuple[str, str]] = set()  # chats with a failure for now: their later rows wait
+        files = FileCarrier(self.app)  # files from another messenger, fetched once for the batch
         for row in rows:
             chat = (row.channel, row.chat_id)
             if chat in stalled:
                 outcomes.append((row, Outcome(error="an earlier message to this chat is waiting", transient=True)))
                 continue
-            outcome = await self._send(row, here, via)
+            outcome = await self._send(row, here, via, files)
             if outcome.transient:
                 stalled.add(chat)
             outcomes.append((row, outcome))
@@ -74,7 +76,7 @@ class Sender:
         return len(rows)
 
     # ------------------------------------------------------------------ inside
-    async def _send(self, row: Queued, here: Here | None, via: Channel | None) -> Outcome:
+    async def _send(self, row: Queued, here: Here | None, via: Channel | None, files: FileCarrier) -> Outcome:
         out = queued_outgoing(row)
         # An answer in the event's own chat goes through the channel object the event came through
         # (the tests run several consoles side by side); anything else through the app's channel.
@@ -86,11 +88,12 @@ class Sender:
             return Outcome(error=f"channel {row.channel} is {'not connected now' if configured else 'not set up'}",
                            transient=configured)
         try:
+            reply = await files.prepare(out)
             if row.bulk:
                 with bulk():
-                    ids = await channel.send(out.address, out.reply, key=f"outbox:{row.id}")
+                    ids = await channel.send(out.address, reply, key=f"outbox:{row.id}")
             else:
-                ids = await channel.send(out.address, out.reply, key=f"outbox:{row.id}",
+                ids = await channel.send(out.address, reply, key=f"outbox:{row.id}",
                                          here=here if same_chat else None)
         except Unreachable as exc:
             await channel.unreachable(out.address, str(exc))

@@ -1,12 +1,23 @@
-"""Environment overrides of directory.yaml: what differs between deployments (staff chats,
-department heads) comes from the environment and replaces the file's values."""
+"""Environment overrides of directory.yaml: what differs between deployments (staff destinations,
+department heads and staff, admins) comes from the environment and replaces the file's values.
+
+    STAFF_CHATS="personnel=telegram:-1001234567890/2,email:ok@lenreg.ru;awards=vk:2000000001"
+    DEPARTMENT_HEADS="personnel=telegram:111,vk:222"     DEPARTMENT_STAFF="awards=vk:5,max:7"
+    STAFF_ADMIN_IDS="telegram:111,max:333"
+
+Addresses and ids are parsed by ``handlers.domain.addresses`` (one parser for the file and the
+environment); the old ``STAFF_CHATS=personnel=-1001234567890/2`` still means a Telegram chat.
+"""
 
 from __future__ import annotations
 
 from pydantic import ValidationError
 
-from handlers.domain.directory import Department, Directory
+from handlers.domain.addresses import parse_destination, parse_person
+from handlers.domain.directory import Department, Directory, shared_chats
 from handlers.domain.fields import ConfigError
+
+_FIELD_VARS = {"staff_destinations": "STAFF_CHATS", "heads": "DEPARTMENT_HEADS", "staff": "DEPARTMENT_STAFF"}
 
 
 def _pairs(name: str, value: str) -> dict[str, str]:
@@ -20,11 +31,13 @@ def _pairs(name: str, value: str) -> dict[str, str]:
     return out
 
 
+def _items(value: str) -> list[str]:
+    return [item.strip() for item in value.split(",") if item.strip()]
+
+
 def with_staff_overrides(directory: Directory, staff_chats: str = "", heads: str = "", staff: str = "") -> Directory:
-    """Staff chats, department heads and staff from the environment (they differ between deployments):
-    ``STAFF_CHATS="selection=-1001234567890/2;awards=-1009876543210"`` (chat id / forum topic),
-    ``DEPARTMENT_HEADS="selection=telegram:111,telegram:222"``, ``DEPARTMENT_STAFF="awards=vk:5,max:7"``;
-    they replace directory.yaml values."""
+    """Staff destinations, department heads and staff from the environment; they replace the
+    directory's values of the departments they name (the deprecated ``staff_chat`` included)."""
     chats, head_ids = _pairs("STAFF_CHATS", staff_chats), _pairs("DEPARTMENT_HEADS", heads)
     staff_ids = _pairs("DEPARTMENT_STAFF", staff)
     known = {d.id for d in directory.departments}
@@ -34,19 +47,46 @@ def with_staff_overrides(directory: Directory, staff_chats: str = "", heads: str
     for dep in directory.departments:
         data = dep.model_dump()
         if dep.id in chats:
-            chat, _, thread = chats[dep.id].partition("/")
-            data.update(staff_chat=chat, staff_thread=int(thread) if thread.isdigit() else None)
-            if thread and not thread.isdigit():
-                problems.append(f"STAFF_CHATS: {dep.id}: номер темы {thread!r} не число")
+            data.update(staff_destinations=_items(chats[dep.id]), staff_chat=None, staff_thread=None)
         if dep.id in head_ids:
-            data["heads"] = [h.strip() for h in head_ids[dep.id].split(",") if h.strip()]
+            data["heads"] = _items(head_ids[dep.id])
         if dep.id in staff_ids:
-            data["staff"] = [h.strip() for h in staff_ids[dep.id].split(",") if h.strip()]
+            data["staff"] = _items(staff_ids[dep.id])
         try:
             departments.append(Department.model_validate(data))
         except ValidationError as exc:
-            problems += [f"STAFF_CHATS/DEPARTMENT_HEADS/DEPARTMENT_STAFF: {dep.id}: "
-                         f"{e['msg'].removeprefix('Value error, ')}" for e in exc.errors()]
+            for e in exc.errors():
+                var = _FIELD_VARS.get(str(e["loc"][0]) if e["loc"] else "", "STAFF_CHATS")
+                problems.append(f"{var}: {dep.id}: {e['msg'].removeprefix('Value error, ')}")
+    if not problems:
+        problems = [f"STAFF_CHATS: {dep}: {why}" for dep, why in shared_chats(departments)]
     if problems:
         raise ConfigError(problems)
     return directory.model_copy(update={"departments": departments})
+
+
+def admin_ids(value: str) -> frozenset[str]:
+    """STAFF_ADMIN_IDS, checked: ``telegram:111,max:333``."""
+    found, problems = set(), []
+    for item in _items(value):
+        try:
+            found.add(parse_person(item))
+        except ValueError as exc:
+            problems.append(f"STAFF_ADMIN_IDS: {exc}")
+    if problems:
+        raise ConfigError(problems)
+    return frozenset(found)
+
+
+def deprecated_staff_chats(staff_chats: str) -> list[str]:
+    """The old form of STAFF_CHATS items (a bare Telegram chat number), each with its new spelling."""
+    out = []
+    for dep, value in _pairs("STAFF_CHATS", staff_chats).items():
+        for item in _items(value):
+            try:
+                found = parse_destination(item)
+            except ValueError:
+                continue  # reported as an error elsewhere
+            if found.legacy:
+                out.append(f"STAFF_CHATS: {dep}: {item!r} — устаревшая запись, пишите {found}")
+    return out

@@ -14,6 +14,7 @@ from bot.app import App
 from bot.channels.registry import CHANNELS, ChannelMain, channel_main, configured_channels
 from bot.scheduler import JobRunner
 from bot.settings import Settings
+from bot.staff_config import staff_warnings
 
 log = logging.getLogger(__name__)
 
@@ -55,6 +56,8 @@ async def run_channels(settings: Settings) -> int:
         return 2
     channels = {name: channel_main(name) for name in names}
     app = await App.create(settings)
+    for warning in staff_warnings(settings, app.services.directory):  # as check-config says, once at start
+        log.warning("configuration: %s", warning)
     # What start-up built (aiogram's ~300 models, the dictionaries, the content) is never garbage:
     # frozen, it is left out of full collections, which otherwise stall every answer for ~170 ms.
     gc.collect()

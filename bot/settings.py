@@ -6,7 +6,6 @@ under ``./data/``. Tokens and passwords only ever come from here, never from the
 
 from __future__ import annotations
 
-from functools import cached_property
 from pathlib import Path
 from typing import Literal
 
@@ -74,7 +73,8 @@ class Settings(BaseSettings):
 
     # --- staff
     staff_admin_ids: str = Field(default="", description="comma-separated channel:user ids, e.g. telegram:123")
-    staff_chats: str = Field(default="", description="department=chat id[/forum topic];... over directory.yaml")
+    staff_chats: str = Field(default="", description="department=channel:address,...;... over directory.yaml, "
+                                                     "e.g. personnel=telegram:-100123/2,email:ok@lenreg.ru")
     department_heads: str = Field(default="", description="department=channel:user id,...;... over directory.yaml")
     department_staff: str = Field(default="", description="department=channel:user id,...;... over directory.yaml")
 
@@ -110,7 +110,3 @@ class Settings(BaseSettings):
     # --- personal data and surveys
     survey_salt: SecretStr = SecretStr("change-me")
     log_level: str = "INFO"
-
-    @cached_property
-    def admin_ids(self) -> frozenset[str]:
-        return frozenset(x.strip() for x in self.staff_admin_ids.split(",") if x.strip())

@@ -120,6 +120,7 @@ class SlashCommand:
     handler: CommandHandler
     description: str
     staff: bool = False
+    personal: bool = False  # prints clients' personal data: never in an ordinary group chat
 
 
 COMMANDS: dict[str, SlashCommand] = {}
@@ -160,10 +161,13 @@ def chat_router(fn: ChatRouter) -> ChatRouter:
     return fn
 
 
-def command(name: str, description: str, *, staff: bool = False) -> Callable[[CommandHandler], CommandHandler]:
-    """Register a slash command (``/visits``); ``staff`` ones are refused to anyone but staff."""
+def command(name: str, description: str, *, staff: bool = False,
+            personal: bool = False) -> Callable[[CommandHandler], CommandHandler]:
+    """Register a slash command (``/visits``); ``staff`` ones are refused to anyone but staff,
+    ``personal`` ones (they print clients' names, phones, texts) are answered only in a staff chat
+    or a private dialogue with the bot, never in an ordinary group chat."""
     def register(fn: CommandHandler) -> CommandHandler:
-        COMMANDS[name] = SlashCommand(name, fn, description, staff)
+        COMMANDS[name] = SlashCommand(name, fn, description, staff, personal)
         return fn
     return register
 
@@ -318,7 +322,7 @@ class Engine:
     async def handle(self, event: Event) -> Handled:
         """Process one event; always answers the person (at least an apology), never raises."""
         event = storable_fields(event)  # no NUL or lone surrogate reaches a flow or the database
-        here = Address(event.channel, event.chat_id, user_id=event.user_id)
+        here = Address(event.channel, event.chat_id, event.thread_id, user_id=event.user_id)
         menu = [[Button(texts.BTN_MENU, payload=GLOBAL_PREFIX + "menu")]]
         db = self.services.db
         try:
@@ -359,7 +363,7 @@ class Engine:
         if state.step not in STEPS:  # a step removed by an upgrade: start over politely
             state.step, state.params, state.stack = HOME, {}, []
         ctx = Context(event, state, self.services)
-        staff_chat = (event.channel, event.chat_id) in self.services.staff_chats
+        staff_chat = self.services.is_staff_chat(event.channel, event.chat_id)
         if staff_chat:
             await self._staff_chat(ctx)
         else:
@@ -452,6 +456,13 @@ class Engine:
                 if cmd.staff and not ctx.is_staff():
                     log.warning("refused staff command %s from %s:%s", name, *ctx.event.key)
                     ctx.say(texts.STAFF_ONLY)
+                    return
+                if cmd.personal and ctx.event.group and not self.services.is_staff_chat(ctx.event.channel,
+                                                                                         ctx.event.chat_id):
+                    log.info("staff command %s from %s:%s in an ordinary group: not answered there", name,
+                             *ctx.event.key)
+                    ctx.show_screen = False
+                    ctx.say(texts.STAFF_NOT_IN_GROUP)
                     return
                 await cmd.handler(ctx, text[len(text.split()[0]):].strip())
                 return

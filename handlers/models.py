@@ -27,6 +27,9 @@ class Attachment:
     # Where the file's bytes can be fetched (VK gives each attachment a link: the largest size of a
     # photo, a document's file); None where the platform fetches by ``file_id`` (Telegram).
     url: str | None = None
+    # The platform it came from: ``file_id`` and ``url`` are valid there. A file of another platform
+    # is fetched from its own and uploaded anew by the sender (bot.files).
+    channel: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,6 +49,8 @@ class Event:
     # The channel's id of the update (Telegram update_id, VK event_id, MAX message or callback id):
     # an update delivered again (a crash, a webhook retry) is recognised and answered once.
     update_id: str | None = None
+    thread_id: int | None = None  # a forum topic of a group (Telegram), where the answer goes too
+    group: bool = False  # written in a group chat, not in the person's own dialogue with the bot
 
     @property
     def key(self) -> tuple[str, str]:
@@ -88,9 +93,11 @@ class Reply:
     request_contact: bool = False
     menu: bool = False
     tag: str | None = None  # what the message is about, e.g. "request:17" for staff cards
-    # Files a person sent, re-sent after the text by their id on the platform (a Telegram file_id
-    # can be sent again); flows put here only files of the channel the reply goes to.
+    # Files a person sent, shown after the text: re-sent by their id on the platform they came from
+    # (a Telegram file_id can be sent again), fetched and uploaded anew on any other.
     files: tuple[Attachment, ...] = ()
+    # Files to upload (what the sender fetched of ``files`` from another platform).
+    uploads: tuple[Document, ...] = ()
 
     def payload_buttons(self) -> list[Button]:
         return [b for row in self.buttons for b in row if b.payload is not None]
@@ -139,7 +146,7 @@ def reply_to_payload(reply: Reply) -> dict[str, Any]:
                                                        "longitude": reply.venue.longitude,
                                                        "title": reply.venue.title, "address": reply.venue.address},
             "document": doc(reply.document), "image": doc(reply.image),
-            "files": [asdict(f) for f in reply.files]}
+            "files": [asdict(f) for f in reply.files], "uploads": [doc(d) for d in reply.uploads]}
 
 
 def reply_from_payload(data: dict[str, Any]) -> Reply:
@@ -152,4 +159,5 @@ def reply_from_payload(data: dict[str, Any]) -> Reply:
                  request_contact=bool(data.get("request_contact")),
                  buttons=[[Button(**b) for b in row] for row in data.get("buttons") or []],
                  venue=Venue(**v) if v else None, document=doc(data.get("document")), image=doc(data.get("image")),
-                 files=tuple(Attachment(**f) for f in data.get("files") or []))
+                 files=tuple(Attachment(**f) for f in data.get("files") or []),
+                 uploads=tuple(d for d in map(doc, data.get("uploads") or []) if d is not None))

@@ -14,21 +14,21 @@ from datetime import timedelta
 from typing import Any
 
 from handlers import texts
+from handlers.destinations import to_staff
 from handlers.domain.fields import EMAIL_RE
 from handlers.engine import Context, Option, Screen, Step, action, step
 from handlers.inputs import parse_id
 from handlers.matching import normalize
 from handlers.menu import menu_entry, menu_shortcut
-from handlers.models import Address, Attachment, Reply
+from handlers.models import Attachment, Reply
 from handlers.personal import ask_personal
 from handlers.requests_common import (
     TAG,
     attachment_dict,
     card,
+    carried_files,
     files_line,
     fmt_date,
-    forwardable,
-    staff_address,
     standard_due,
     topic_label,
 )
@@ -266,8 +266,8 @@ async def _register(ctx: Context) -> None:
         files=draft["files"], contact_name=contact.get("name"), contact_phone=contact.get("phone"),
         extra_channel=extra[0], extra_address=extra[1] if extra[0] == "email" else None,
         signals=list(urgency.signals), due_at=standard_due(services, now)), now)
-    address = staff_address(services, rq.department)
-    ctx.notify(address, card(services, rq, await request_messages(services.db, rq.id), now, address))
+    for out in to_staff(services, rq.department, card(services, rq, await request_messages(services.db, rq.id), now)):
+        ctx.send(out)
     log.info("request %d registered: %s/%s, urgent signals %d", rq.id, rq.topic, rq.need, len(rq.signals))
     lines = [texts.RQ_ACCEPTED.format(number=rq.id, topic=topic.short, due=fmt_date(services, rq.due_at))]
     if urgency.possibly_urgent:
@@ -404,18 +404,18 @@ class AddStep(_Collecting):
                           text=text, files=draft["files"], now=ctx.now)
         if rq.status == "clarify":
             await set_status(ctx.services.db, rq.id, "in_work" if rq.assignee_id else "received", CLIENT, ctx.now)
-        address = staff_address(ctx.services, rq.department)
         relay = (texts.ST_CLIENT_REPLIED if reply else texts.ST_CLIENT_ADDED).format(number=rq.id, text=text)
         if draft["files"]:
-            relay += "\n" + files_line(draft["files"], address, resent=True)
-        ctx.notify(address, _relay(relay, rq, draft["files"], address))
+            relay += "\n" + files_line(draft["files"], resent=True)
+        for out in to_staff(ctx.services, rq.department, _relay(relay, rq, draft["files"])):
+            ctx.send(out)
         ctx.data.pop(self.KEY, None)
         ctx.say((texts.RQ_REPLY_SENT if reply else texts.RQ_ADD_SENT).format(number=rq.id))
         ctx.go("requests.view", {"id": rq.id}, push=False)
 
 
-def _relay(text: str, rq: Request, files: list[dict[str, Any]], address: Address) -> Reply:
-    return Reply(text=text, tag=TAG.format(id=rq.id), files=forwardable(files, address))
+def _relay(text: str, rq: Request, files: list[dict[str, Any]]) -> Reply:
+    return Reply(text=text, tag=TAG.format(id=rq.id), files=carried_files(files))
 
 
 # --------------------------------------------------------------------------- buttons in messages from staff

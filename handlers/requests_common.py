@@ -1,45 +1,30 @@
-"""What the citizen's and the staff's sides of written requests share: where a department's staff
-chat is, deadlines in local dates, the staff card, files and messages to the client."""
+"""What the citizen's and the staff's sides of written requests share: notes to a department's
+staff, deadlines in local dates, the staff card, files and messages to the client."""
 
 from __future__ import annotations
 
-import logging
 from datetime import date, datetime, timedelta
 from typing import Any
 
 from handlers import texts
+from handlers.destinations import to_staff
 from handlers.engine import action_payload
 from handlers.models import Address, Attachment, Button, Outgoing, Reply
 from handlers.services import Services
 from storage.requests import Request, RequestMessage
 
-log = logging.getLogger(__name__)
-
 ANSWER_DAYS = 30  # 59-FZ art. 12 part 1: 30 days from registration
 MAX_EXTENSION_DAYS = 30  # art. 12 part 2: once, by up to 30 days, telling the client
-NO_STAFF_CHAT = "staff"  # address channel when a department has no staff chat (the console demo prints it)
 TAG = "request:{id}"  # staff cards and everything staff may reply to with an answer
 CLARIFY_TAG = "rqclar:{id}"  # "reply with your question" prompts
 
 
-def staff_address(services: Services, department: str) -> Address:
-    """The department's staff chat (a Telegram group, optionally a forum topic)."""
-    dep = services.directory.department(department)
-    if dep.staff_chat:
-        return Address("telegram", dep.staff_chat, thread_id=dep.staff_thread)
-    if department not in _warned:
-        _warned.add(department)
-        log.warning("department %s has no staff chat (directory.yaml staff_chat or STAFF_CHATS)", department)
-    return Address(NO_STAFF_CHAT, department)
-
-
-_warned: set[str] = set()
-
-
 def staff_note(services: Services, department: str, text: str, *, request_id: int | None = None,
-               buttons: list[list[Button]] | None = None) -> Outgoing:
+               buttons: list[list[Button]] | None = None, required: bool = True) -> list[Outgoing]:
+    """A note to every staff destination of the department (tagged with the request: a reply to it
+    answers the client); see ``to_staff`` for ``required``."""
     tag = TAG.format(id=request_id) if request_id else None
-    return Outgoing(staff_address(services, department), Reply(text=text, buttons=buttons or [], tag=tag), staff=True)
+    return to_staff(services, department, Reply(text=text, buttons=buttons or [], tag=tag), required=required)
 
 
 def client_address(rq: Request) -> Address | None:
@@ -124,29 +109,34 @@ def contact_text(rq: Request) -> str:
 def attachment_dict(a: Attachment, channel: str) -> dict[str, Any]:
     """A file as stored with a request, with the platform it came from (its id is valid there)."""
     return {"kind": a.kind, "file_id": a.file_id, "filename": a.filename, "mime": a.mime, "size": a.size,
-            "url": a.url, "channel": channel}
+            "url": a.url, "channel": a.channel or channel}
 
 
 def _attachment(f: dict[str, Any]) -> Attachment:
     return Attachment(kind=f.get("kind", "other"), file_id=f.get("file_id"), filename=f.get("filename"),
-                      mime=f.get("mime"), size=f.get("size"), url=f.get("url"))
+                      mime=f.get("mime"), size=f.get("size"), url=f.get("url"), channel=f.get("channel"))
 
 
-def forwardable(files: list[dict[str, Any]], to: Address) -> tuple[Attachment, ...]:
-    """Files can be re-sent by id only on the platform they came from (a Telegram file_id)."""
-    return tuple(_attachment(f) for f in files if f.get("channel") == to.channel and f.get("file_id"))
+def _carried(f: dict[str, Any]) -> bool:
+    """A file that can be shown elsewhere: a place on a map is not a file."""
+    return f.get("kind") != "location" and bool(f.get("file_id") or f.get("url"))
+
+
+def carried_files(files: list[dict[str, Any]]) -> tuple[Attachment, ...]:
+    """Stored files as they go with a message: re-sent by id on their own platform, fetched and
+    uploaded anew on another (bot.files), with a note where that cannot be done."""
+    return tuple(_attachment(f) for f in files if _carried(f))
 
 
 def file_name(f: dict[str, Any]) -> str:
     return f.get("filename") or texts.FILE_KINDS.get(f.get("kind", ""), texts.FILE_KINDS["other"])
 
 
-def files_line(files: list[dict[str, Any]], to: Address, *, resent: bool) -> str:
-    """The card's line about attachments: re-sent with the card, or where to find them (a file of
-    another platform cannot be re-sent: its reference is shown)."""
+def files_line(files: list[dict[str, Any]], *, resent: bool) -> str:
+    """The card's line about attachments: sent with the card (or with it before), or what it is."""
     items = []
     for f in files:
-        if f.get("channel") == to.channel and f.get("file_id"):
+        if _carried(f):
             items.append(f"{file_name(f)} — {texts.CARD_FILES_BELOW if resent else texts.CARD_FILES_EARLIER}")
         else:
             items.append(texts.CARD_FILE_ELSEWHERE.format(kind=file_name(f), channel=channel_name(
@@ -183,7 +173,7 @@ def urgency_line(rq: Request) -> str:
     return texts.CARD_URGENCY_NONE
 
 
-def card(services: Services, rq: Request, messages: list[RequestMessage], now: datetime, to: Address, *,
+def card(services: Services, rq: Request, messages: list[RequestMessage], now: datetime, *,
          resend_files: bool = True) -> Reply:
     """The request as staff see it. Client text goes in as data, never as a template or markup:
     the channels escape it (Telegram HTML) or show it as is (console, VK, e-mail)."""
@@ -214,8 +204,8 @@ def card(services: Services, rq: Request, messages: list[RequestMessage], now: d
             head = texts.CARD_TEXT if m.kind == "text" else texts.CARD_LATER.get(m.kind, texts.CARD_TEXT)
             lines += ["", head.format(date=fmt_time(services, m.at)), m.text]
     if files:
-        lines += ["", files_line(files, to, resent=resend_files)]
+        lines += ["", files_line(files, resent=resend_files)]
     if rq.is_open:
         lines += ["", texts.CARD_HINT.format(number=rq.id)]
     return Reply(text="\n".join(lines), buttons=card_buttons(rq), tag=TAG.format(id=rq.id),
-                 files=forwardable(files, to) if resend_files else ())
+                 files=carried_files(files) if resend_files else ())

@@ -22,10 +22,10 @@ from handlers.personal import forget_hook
 from handlers.requests_common import (
     CLARIFY_TAG,
     TAG,
+    carried_files,
     channel_name,
     client_address,
     fmt_date,
-    forwardable,
     local_date,
     staff_note,
     topic_label,
@@ -78,7 +78,7 @@ def to_client(services: Services, rq: Request, msg: RequestMessage) -> list[Outg
     if address is None or msg.text is None:
         return []
     reply = client_message(services, rq, msg)
-    reply.files = forwardable(msg.files, address)
+    reply.files = carried_files(msg.files)
     person = f"{rq.channel}:{rq.user_id}"
     outs = [Outgoing(address, reply, staff=False, department=rq.department, person=person, hook=DELIVERED_HOOK,
                      hook_args={"request": rq.id, "message": msg.id})]
@@ -89,12 +89,12 @@ def to_client(services: Services, rq: Request, msg: RequestMessage) -> list[Outg
             date=fmt_date(services, rq.created_at), topic=topic_label(services, rq.topic), text=msg.text,
             department=department, channel=channel_name(rq.channel))
         outs.append(Outgoing(Address("email", rq.extra_address), Reply(body, title=texts.RQ_EMAIL_SUBJECT.format(
-            number=rq.id)), department=rq.department, person=person, hook=EMAIL_HOOK,
+            number=rq.id), files=reply.files), department=rq.department, person=person, hook=EMAIL_HOOK,
             hook_args={"request": rq.id, "message": msg.id}))
     return outs
 
 
-def _undelivered_note(services: Services, rq: Request) -> Outgoing:
+def _undelivered_note(services: Services, rq: Request) -> list[Outgoing]:
     contacts = ", ".join(p for p in (rq.contact_name, rq.contact_phone,
                                      rq.extra_address if rq.extra_channel == "email" else None) if p)
     text = texts.ST_NOT_DELIVERED.format(number=rq.id, channel=channel_name(rq.channel))
@@ -117,7 +117,7 @@ async def message_delivered(services: Services, args: dict[str, Any], delivered:
                                       invitation_delay(services, "request"))
         return []
     log.warning("request %d: message %d not delivered to the client", rq.id, msg.id)
-    return [_undelivered_note(services, rq)]
+    return _undelivered_note(services, rq)
 
 
 @delivery_hook(EMAIL_HOOK)
@@ -130,8 +130,8 @@ async def email_sent(services: Services, args: dict[str, Any], delivered: bool) 
         await note_action(services.db, rq.id, SYSTEM, "emailed", now, new=str(args["message"]))
         return []
     await note_action(services.db, rq.id, SYSTEM, "email_failed", now, new=texts.ST_EMAIL_ERROR)
-    outs = [staff_note(services, rq.department, texts.ST_EMAIL_FAILED.format(
-        number=rq.id, email=rq.extra_address or "—", reason=texts.ST_EMAIL_ERROR), request_id=rq.id)]
+    outs = staff_note(services, rq.department, texts.ST_EMAIL_FAILED.format(
+        number=rq.id, email=rq.extra_address or "—", reason=texts.ST_EMAIL_ERROR), request_id=rq.id)
     address = client_address(rq)
     if address is not None:  # the client chose the copy: he should know it did not come
         outs.append(Outgoing(address, Reply(texts.RQ_EMAIL_COPY_FAILED.format(number=rq.id,
@@ -142,7 +142,7 @@ async def email_sent(services: Services, args: dict[str, Any], delivered: bool) 
 
 @job_handler(STAFF_NOTE)
 async def note_to_staff(job: Job, services: Services) -> list[Outgoing]:
-    return [staff_note(services, job.payload["department"], job.payload["text"], request_id=job.payload.get("request"))]
+    return staff_note(services, job.payload["department"], job.payload["text"], request_id=job.payload.get("request"))
 
 
 # --------------------------------------------------------------------------- daily routines
@@ -161,7 +161,7 @@ async def deadline_alerts(services: Services) -> list[Outgoing]:
         group = "overdue" if left < 0 else "today" if left == 0 else "soon" if left <= 3 else None
         if group:
             by_department.setdefault(rq.department, {}).setdefault(group, []).append(f"№{rq.id}")
-    outs = []
+    outs: list[Outgoing] = []
     for department, groups in by_department.items():
         lines = [texts.ST_ALERT_HEAD.format(date=f"{today:%d.%m.%Y}")]
         for group, template in (("overdue", texts.ST_ALERT_OVERDUE), ("today", texts.ST_ALERT_TODAY),
@@ -169,7 +169,7 @@ async def deadline_alerts(services: Services) -> list[Outgoing]:
             if groups.get(group):
                 lines.append(template.format(items=", ".join(groups[group])))
         lines.append(texts.ST_ALERT_FOOT)
-        outs.append(staff_note(services, department, "\n".join(lines)))
+        outs += staff_note(services, department, "\n".join(lines), required=False)
     return outs
 
 

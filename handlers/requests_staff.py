@@ -9,8 +9,9 @@ and commands for the same, so that staff can work from any chat and the console 
     /deadline N DD.MM.YYYY    shortened deadline (head)   /extend N days   extend once, <= 30 days (head)
     /close N                  close without an answer through the bot
 
-Only members of staff chats (a staff chat's department) and staff admins (any department) may act;
-anyone else is refused politely and logged.
+Who may act is handlers.rights: in a department's staff chat (or forum topic) its members, for
+that department; in a private dialogue with the bot the staff and heads the directory lists, for
+their departments; admins everywhere. Anyone else is refused politely and logged.
 """
 
 from __future__ import annotations
@@ -20,9 +21,10 @@ import re
 from datetime import date, datetime, timedelta
 
 from handlers import texts
+from handlers.destinations import to_staff
 from handlers.engine import Context, action, action_payload, chat_router, command
 from handlers.inputs import full_year, make_date, parse_id, parse_int, split_arg
-from handlers.models import Address, Attachment, Button, Reply
+from handlers.models import Attachment, Button, Reply
 from handlers.requests_common import (
     CLARIFY_TAG,
     MAX_EXTENSION_DAYS,
@@ -36,13 +38,13 @@ from handlers.requests_common import (
     days_left,
     end_of_day,
     fmt_date,
-    forwardable,
     left_text,
     local_date,
-    staff_address,
+    staff_note,
     topic_label,
 )
 from handlers.requests_jobs import to_client
+from handlers.rights import event_rights, scope
 from storage.requests import (
     Actor,
     Request,
@@ -75,28 +77,22 @@ def actor(ctx: Context) -> Actor:
     return Actor(f"{ctx.event.channel}:{ctx.event.user_id}", ctx.event.user_name)
 
 
-def _is_admin(ctx: Context) -> bool:
-    return f"{ctx.event.channel}:{ctx.event.user_id}" in ctx.services.admin_ids
-
-
 def _own_department(ctx: Context) -> str | None:
-    return ctx.services.staff_chats.get((ctx.event.channel, ctx.event.chat_id))
+    """The department of the staff chat (or forum topic) the event comes from."""
+    ev = ctx.event
+    return ctx.services.chat_department(ev.channel, ev.chat_id, ev.thread_id)
 
 
 def _is_head(ctx: Context, department: str) -> bool:
-    heads = ctx.services.directory.department(department).heads
-    return _is_admin(ctx) or f"{ctx.event.channel}:{ctx.event.user_id}" in heads
-
-
-def _here(ctx: Context) -> Address:
-    return Address(ctx.event.channel, ctx.event.chat_id)
+    return event_rights(ctx.services, ctx.event).heads(department)
 
 
 async def _load(ctx: Context, number: str) -> Request | None:
     """The request an action or command is about, if this person may act on it (else say why).
     Rights come first, before anything is read or computed."""
     ctx.show_screen = False
-    if not ctx.is_staff():
+    rights = event_rights(ctx.services, ctx.event)
+    if not rights.any:
         log.warning("refused a staff action on request %r from %s:%s in chat %s", number[:30], *ctx.event.key,
                     ctx.event.chat_id)
         ctx.say(texts.STAFF_ONLY)
@@ -110,8 +106,8 @@ async def _load(ctx: Context, number: str) -> Request | None:
         ctx.say(texts.ST_NO_REQUEST.format(number=request_id))
         return None
     own = _own_department(ctx)
-    if own is not None and own != rq.department and not _is_admin(ctx):
-        log.warning("%s:%s from the %s chat tried request %d of %s", *ctx.event.key, own, rq.id, rq.department)
+    if not rights.admin and ((own is not None and own != rq.department) or not rights.sees(rq.department)):
+        log.warning("%s:%s (in the chat of %s) tried request %d of %s", *ctx.event.key, own, rq.id, rq.department)
         ctx.say(texts.ST_OTHER_DEPARTMENT.format(number=rq.id))
         return None
     return rq
@@ -132,16 +128,16 @@ def _pressed(ctx: Context) -> bool:
 async def show_card(ctx: Context, rq: Request) -> None:
     messages = await request_messages(ctx.services.db, rq.id)
     pressed = _pressed(ctx)
-    reply = card(ctx.services, rq, messages, ctx.now, _here(ctx), resend_files=not pressed)
+    reply = card(ctx.services, rq, messages, ctx.now, resend_files=not pressed)
     reply.menu = pressed
     ctx.say(reply)
 
 
 async def send_card(ctx: Context, rq: Request) -> None:
-    """A new card in the request's department chat (a new request, or one moved from another)."""
-    address = staff_address(ctx.services, rq.department)
+    """A new card for the request's department (a new request, or one moved from another)."""
     messages = await request_messages(ctx.services.db, rq.id)
-    ctx.notify(address, card(ctx.services, rq, messages, ctx.now, address))
+    for out in to_staff(ctx.services, rq.department, card(ctx.services, rq, messages, ctx.now)):
+        ctx.send(out)
 
 
 def _chooser(rq: Request, text: str, name: str, choices: list[tuple[str, str]]) -> Reply:
@@ -166,8 +162,6 @@ async def _to_client(ctx: Context, rq: Request, kind: str, text: str, files: tup
     await note_action(ctx.services.db, rq.id, actor(ctx), kind, ctx.now, new=str(msg.id))  # who wrote what, when
     for out in to_client(ctx.services, rq, msg):
         ctx.send(out)
-    if stored and len(forwardable(stored, address)) < len(stored):
-        ctx.say(texts.ST_FILES_NOT_FORWARDED.format(channel=channel_name(rq.channel)))
     return True
 
 
@@ -187,9 +181,9 @@ async def answer(ctx: Context, rq: Request, text: str, files: tuple[Attachment, 
         said += " " + texts.ST_ANSWER_EMAIL.format(email=rq.extra_address)
     ctx.say(said)
     if rq.extra_channel == "phone":
-        ctx.notify(staff_address(ctx.services, rq.department),
-                   Reply(texts.ST_CALLBACK_TASK.format(number=rq.id, contact=contact_text(rq)),
-                         tag=TAG.format(id=rq.id)))
+        for out in staff_note(ctx.services, rq.department,
+                              texts.ST_CALLBACK_TASK.format(number=rq.id, contact=contact_text(rq)), request_id=rq.id):
+            ctx.send(out)
 
 
 async def clarify(ctx: Context, rq: Request, text: str, files: tuple[Attachment, ...] = ()) -> None:
@@ -205,9 +199,10 @@ async def clarify(ctx: Context, rq: Request, text: str, files: tuple[Attachment,
 
 @chat_router
 async def staff_reply(ctx: Context) -> bool:
-    """A staff member replies (Reply) in a staff chat to a request card or a clarify prompt."""
+    """A staff member replies (Reply) to a request card or a clarify prompt: in a staff chat, or in
+    his private dialogue with the bot (a card /request showed him there)."""
     ev = ctx.event
-    if ev.reply_to is None or (ev.channel, ev.chat_id) not in ctx.services.staff_chats:
+    if ev.reply_to is None or (ev.group and not ctx.services.is_staff_chat(ev.channel, ev.chat_id)):
         return False
     if (ev.text or "").lstrip().startswith("/"):
         return False  # a command, even when written as a reply, is a command
@@ -307,8 +302,8 @@ async def act_topic(ctx: Context, arg: str) -> None:
     if updated.department != rq.department:
         dep = ctx.services.directory.department(updated.department)
         ctx.say(Reply(texts.ST_MOVED.format(number=rq.id, department=dep.name), menu=_pressed(ctx)))
-        ctx.notify(staff_address(ctx.services, updated.department),
-                   Reply(texts.ST_MOVED_IN.format(number=rq.id)))
+        for out in staff_note(ctx.services, updated.department, texts.ST_MOVED_IN.format(number=rq.id)):
+            ctx.send(out)
         await send_card(ctx, updated)
     else:
         await show_card(ctx, updated)
@@ -477,11 +472,14 @@ def _args(args: str) -> tuple[str, str]:
     return m.group(1), m.group(2).strip()
 
 
-@command("/requests", texts.CMD_REQUESTS, staff=True)
+@command("/requests", texts.CMD_REQUESTS, staff=True, personal=True)
 async def cmd_requests(ctx: Context, args: str) -> None:
     ctx.show_screen = False
-    own = _own_department(ctx)
-    items = await open_requests(ctx.services.db, own)
+    departments = scope(ctx.services, ctx.event)
+    if len(departments) == 1:
+        items = await open_requests(ctx.services.db, departments[0])
+    else:  # a private dialogue of someone who sees several departments
+        items = [rq for rq in await open_requests(ctx.services.db) if rq.department in departments]
     if not items:
         ctx.say(texts.ST_LIST_EMPTY)
         return
@@ -498,7 +496,7 @@ async def cmd_requests(ctx: Context, args: str) -> None:
     ctx.say("\n".join(lines))
 
 
-@command("/request", texts.CMD_REQUEST, staff=True)
+@command("/request", texts.CMD_REQUEST, staff=True, personal=True)
 async def cmd_request(ctx: Context, args: str) -> None:
     rq = await _load(ctx, _args(args)[0])
     if rq is not None:

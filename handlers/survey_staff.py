@@ -16,7 +16,7 @@ from storage.survey import responses_between
 
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 DEFAULT_DAYS = 30
-@command("/survey", texts.SURVEY_CMD_DESCR, staff=True)
+@command("/survey", texts.SURVEY_CMD_DESCR, staff=True, personal=True)
 async def survey_report_command(ctx: Context, args: str) -> None:
     ctx.show_screen = False  # a report or a hint about the command, not a step: no menu after it
     surveys = ctx.services.surveys

@@ -1,25 +1,32 @@
-"""``/undelivered``: the messages the bot gave up delivering, for the asking department only (an
-admin sees all), newest first, times in Moscow time."""
+"""``/undelivered``: the messages the bot gave up delivering, for the asking department only (a
+staff chat's; in a private dialogue, those the person sees; an admin there sees all), newest
+first, times in Moscow time."""
 
 from __future__ import annotations
 
 from handlers import texts
 from handlers.engine import Context, command
+from handlers.rights import event_rights
 from storage.outbox import undelivered
 
 SHOWN = 20
 
 
-@command("/undelivered", texts.CMD_UNDELIVERED, staff=True)
+@command("/undelivered", texts.CMD_UNDELIVERED, staff=True, personal=True)
 async def list_undelivered(ctx: Context, args: str) -> None:
     services = ctx.services
     ctx.show_screen = False
-    department = services.staff_chats.get((ctx.event.channel, ctx.event.chat_id))
-    admin = f"{ctx.event.channel}:{ctx.event.user_id}" in services.admin_ids
-    if department is None and not admin:
+    ev = ctx.event
+    department = services.chat_department(ev.channel, ev.chat_id, ev.thread_id)
+    rights = event_rights(services, ev)
+    if not rights.any:
         ctx.say(texts.STAFF_ONLY)
         return
-    rows = await undelivered(services.db, None if admin and department is None else [department or ""], SHOWN)
+    if department is not None:
+        departments: list[str] | None = [department]
+    else:
+        departments = None if rights.admin else rights.departments(services)
+    rows = await undelivered(services.db, departments, SHOWN)
     if not rows:
         ctx.say(texts.UNDELIVERED_NONE)
         return

@@ -430,9 +430,8 @@ class VisitConfirm(Step):
             await self._refused(ctx, dep_id, slot, exc.reason)
             return
         ctx.say(confirmation(s, visit, reminder_hours(s, visit, ctx.now), ctx.now))
-        notice = staff_notice(s, visit, texts.VISITS_STAFF_NEW)
-        if notice:
-            ctx.outbox.append(notice)
+        for notice in staff_notice(s, visit, texts.VISITS_STAFF_NEW):
+            ctx.send(notice)
         ctx.data.pop("visit", None)
         ctx.home(keep_data=True)
         ctx.go("visits.done", {"id": visit.id})
@@ -550,9 +549,8 @@ class CancelVisit(Step):
             return
         await drop_reminders(s, visit.id)
         ctx.say(texts.VISITS_CANCELLED.format(id=visit.id, when=when(s, visit, accusative=True)))
-        notice = staff_notice(s, visit, texts.VISITS_STAFF_CANCEL)
-        if notice:
-            ctx.outbox.append(notice)
+        for notice in staff_notice(s, visit, texts.VISITS_STAFF_CANCEL):
+            ctx.send(notice)
         ctx.go("visits.mine")
 
 

@@ -10,6 +10,7 @@ from icalendar import Alarm, Calendar
 from icalendar import Event as IcsEvent
 
 from handlers import texts
+from handlers.destinations import to_staff
 from handlers.directions import accessibility_line, map_button, route_lines
 from handlers.domain.calendar import WEEKDAY_NAMES_ACC
 from handlers.domain.directory import Department, VisitSettings
@@ -210,12 +211,6 @@ async def drop_reminders(services: Services, visit_id: int) -> int:
     return await cancel_jobs(services.db, f"visit:{visit_id}:")
 
 
-def staff_address(dep: Department | None) -> Address | None:
-    if dep is None or not dep.staff_chat:
-        return None
-    return Address("telegram", dep.staff_chat, dep.staff_thread)
-
-
 def visitor_lines(services: Services, visit: Visit) -> list[str]:
     lines = [texts.VISITS_STAFF_WHO.format(name=visit.name or "не указано", phone=visit.phone or "не указан")]
     topic = services.directory.topic(visit.topic or "")
@@ -227,15 +222,13 @@ def visitor_lines(services: Services, visit: Visit) -> list[str]:
     return lines
 
 
-def staff_notice(services: Services, visit: Visit, template: str) -> Outgoing | None:
-    """A booking or cancellation for the department's staff chat (None when it has none)."""
+def staff_notice(services: Services, visit: Visit, template: str) -> list[Outgoing]:
+    """A booking or cancellation for every staff destination of the department (none when it has
+    none: the agenda and the web workspace show visits anyway)."""
     dep = department(services, visit.department)
-    address = staff_address(dep)
-    if address is None:
-        return None
     text = template.format(id=visit.id, when=when(services, visit), department=dep.name if dep else "",
                            who="\n".join(visitor_lines(services, visit)))
-    return Outgoing(address, Reply(text=text, tag=f"visit:{visit.id}"), staff=True)
+    return to_staff(services, visit.department, Reply(text=text, tag=f"visit:{visit.id}"), required=False)
 
 
 def client_address(visit: Visit) -> Address:

@@ -2,8 +2,9 @@
 agenda for each department's staff chat, staff commands (today's and this week's visits, closing
 and reopening reception time), retention and erasure of visitors' data.
 
-Staff commands work in a department's staff chat (that department) and for staff admins (any
-department, named in the command):
+Staff commands work in a department's staff chat (that department), in the private dialogue of
+staff the directory lists (their departments) and for staff admins (any department, named in the
+command):
 
     /visits [отдел]                 visits of today
     /visits_week [отдел]            visits of the 7 days from today
@@ -20,11 +21,13 @@ import re
 from datetime import date, datetime, time, timedelta
 
 from handlers import texts
+from handlers.destinations import is_destination, to_staff
 from handlers.engine import Context, action_payload, command
 from handlers.inputs import full_year, make_date, parse_id
 from handlers.jobs import daily, job_handler
 from handlers.models import Button, Outgoing, Reply
 from handlers.personal import forget_hook
+from handlers.rights import scope
 from handlers.services import Services
 from handlers.survey_invites import invitation_delay, schedule_invitation
 from handlers.visits_common import (
@@ -41,7 +44,6 @@ from handlers.visits_common import (
     relative_day,
     relative_when,
     rules,
-    staff_address,
     when,
 )
 from storage.clients import Client
@@ -52,7 +54,7 @@ from storage.visits import (
     agenda,
     close_time,
     closures,
-        forget_visitor,
+    forget_visitor,
     get_visit,
     purge_visits,
     reopen_time,
@@ -139,17 +141,15 @@ def day_agenda(services: Services, dep_id: str, day: date, visits: list[Visit]) 
 
 @daily("visits_agenda", 8, 0)
 async def morning_agenda(services: Services) -> list[Outgoing]:
-    """At the start of a working day, every department's staff chat gets the day's visits."""
+    """At the start of a working day, every department's staff destinations get the day's visits."""
     today = services.clock().astimezone(services.tz).date()
     start, end = _day_bounds(services, today)
     visits = await agenda(services.db, None, start, end)
-    outs = []
+    outs: list[Outgoing] = []
     working = services.calendar.hours(services.directory.hours.visits, today) is not None
     for dep in services.directory.departments:
-        address = staff_address(dep)
-        if address is None or not (working or any(v.department == dep.id for v in visits)):
-            continue
-        outs.append(Outgoing(address, Reply(text=day_agenda(services, dep.id, today, visits)), staff=True))
+        if working or any(v.department == dep.id for v in visits):
+            outs += to_staff(services, dep.id, Reply(text=day_agenda(services, dep.id, today, visits)), required=False)
     return outs
 
 
@@ -177,12 +177,11 @@ async def forget_visits(services: Services, client: Client) -> None:
 async def tell_staff_forgotten(job: Job, services: Services) -> list[Outgoing]:
     p = job.payload
     dep = department(services, p["department"])
-    address = staff_address(dep)
-    if address is None or dep is None:
+    if dep is None:
         return []
     moment = period(services, datetime.fromisoformat(p["start"]), datetime.fromisoformat(p["end"]))
     text = texts.VISITS_STAFF_FORGOTTEN.format(id=p["id"], when=moment, department=dep.name)
-    return [Outgoing(address, Reply(text=text, tag=f"visit:{p['id']}"), staff=True)]
+    return to_staff(services, dep.id, Reply(text=text, tag=f"visit:{p['id']}"), required=False)
 
 
 # --------------------------------------------------------------------------- staff commands
@@ -199,9 +198,9 @@ def _department_by_word(ctx: Context, word: str) -> str | None:
 
 def _scope(ctx: Context, args: str) -> tuple[list[str], list[str]] | None:
     """Departments a command is about and the remaining words; None after telling what is wrong.
-    A staff chat speaks for its own department; a staff admin for any (or all)."""
-    own = ctx.services.staff_chats.get((ctx.event.channel, ctx.event.chat_id))
-    allowed = [own] if own else [d.id for d in ctx.services.directory.departments]
+    A staff chat speaks for its own department; a person elsewhere for those he sees (an admin:
+    any, or all)."""
+    allowed = scope(ctx.services, ctx.event)
     words = args.split()
     if words:
         dep = _department_by_word(ctx, words[0])
@@ -220,7 +219,7 @@ def _today(ctx: Context) -> date:
     return ctx.now.astimezone(ctx.services.tz).date()
 
 
-@command("/visits", texts.CMD_VISITS, staff=True)
+@command("/visits", texts.CMD_VISITS, staff=True, personal=True)
 async def cmd_visits_today(ctx: Context, args: str) -> None:
     ctx.show_screen = False  # a staff answer, not a step of a conversation
     scope = _scope(ctx, args)
@@ -236,7 +235,7 @@ async def cmd_visits_today(ctx: Context, args: str) -> None:
                         if len(deps) == 1 or any(v.department == dep for v in visits)))
 
 
-@command("/visits_week", texts.CMD_VISITS_WEEK, staff=True)
+@command("/visits_week", texts.CMD_VISITS_WEEK, staff=True, personal=True)
 async def cmd_visits_week(ctx: Context, args: str) -> None:
     ctx.show_screen = False  # a staff answer, not a step of a conversation
     scope = _scope(ctx, args)
@@ -344,7 +343,7 @@ async def _offer_other_times(services: Services, visit: Visit, reason: str | Non
     return Outgoing(client_address(visit), Reply(text=text, buttons=buttons, tag=f"visit:{visit.id}"), staff=False)
 
 
-@command("/visits_close", texts.CMD_VISITS_CLOSE, staff=True)
+@command("/visits_close", texts.CMD_VISITS_CLOSE, staff=True, personal=True)
 async def cmd_close(ctx: Context, args: str) -> None:
     ctx.show_screen = False  # a staff answer, not a step of a conversation
     scope = _scope(ctx, args)
@@ -389,9 +388,10 @@ async def cmd_close(ctx: Context, args: str) -> None:
     else:
         lines.append(texts.VISITS_CLOSED_NONE)
     ctx.say("\n".join(lines))
-    address = staff_address(dep)
-    if address is not None and (ctx.event.channel, ctx.event.chat_id) != (address.channel, address.chat_id):
-        ctx.notify(address, Reply(text="\n".join(lines)))  # closed by an admin elsewhere: the department learns
+    ev = ctx.event
+    if not is_destination(s, dep_id, ev.channel, ev.chat_id, ev.thread_id):
+        for out in to_staff(s, dep_id, Reply(text="\n".join(lines)), required=False):
+            ctx.send(out)  # closed from elsewhere (an admin, a private dialogue): the department learns
 
 
 def _closure_line(services: Services, c: Closure) -> str:

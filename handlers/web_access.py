@@ -75,7 +75,7 @@ async def give_link(ctx: Context) -> None:
     ev = ctx.event
     services = ctx.services
     person = person_id(ev.channel, ev.user_id)
-    in_chat = chat_department(services, ev.channel, ev.chat_id)
+    in_chat = chat_department(services, ev.channel, ev.chat_id, ev.thread_id)
     rights = rights_of(services, person, [in_chat] if in_chat else [])
     if not rights.any:
         log.warning("refused /web to %s:%s in chat %s", ev.channel, ev.user_id, ev.chat_id)
@@ -87,7 +87,7 @@ async def give_link(ctx: Context) -> None:
     link = await new_link(services, Signer(person, ev.user_name, (in_chat,) if in_chat else ()))
     log.info("web sign-in link issued to %s", person)
     reply = Reply(texts.WEB_LINK.format(minutes=LINK_MINUTES, link=link))
-    if ev.chat_id == ev.user_id:  # the private dialogue
+    if not ev.group:  # the private dialogue
         ctx.say(reply)
         return
     # In a group anyone could use it: the link goes to the private dialogue; the chat learns if it

@@ -128,6 +128,13 @@ class Sent:
     at: float
     params: dict[str, str] = field(repr=False, default_factory=dict)
     media: list[Media] = field(repr=False, default_factory=list)  # the files ``attachment`` names
+    cmid: int = 0  # conversation_message_id: the message's number in its conversation
+
+    def as_quoted(self, group_id: int) -> dict:
+        """The message as a reply or a forward shows it (``messages_foreign_message``)."""
+        return {"id": self.id if self.peer_id < CHAT_START_ID else 0, "conversation_message_id": self.cmid,
+                "date": int(time.time()), "from_id": -group_id, "peer_id": self.peer_id, "text": self.text,
+                "attachments": [m.attachment() for m in self.media], "fwd_messages": []}
 
     def buttons(self) -> list[dict]:
         if not self.keyboard:
@@ -409,7 +416,25 @@ class FakeVk:
         return {"key": self.key, "server": f"{self.base_url}/lp", "ts": str(self.next_ts)}
 
     async def _m_messages_send(self, params: dict[str, Any], form: dict[str, str]) -> Any:
+        """One message; with ``peer_ids`` (one peer here) the answer is a list with the message's
+        ``conversation_message_id`` (for a chat the community's ``message_id`` is 0) or its error."""
         peer = params.get("peer_id") or params.get("user_id")
+        several = params.get("peer_ids")
+        if peer is None and several:
+            if len(several) != 1:
+                raise invalid("peer_ids: the fake sends to one peer at a time")
+            try:
+                sent = await self._m_messages_send({**params, "peer_id": several[0]}, form)
+            except VkError as error:
+                if isinstance(error, Refusal):
+                    raise
+                return [{"peer_id": several[0], "message_id": 0, "conversation_message_id": 0,
+                         "error": {"code": error.code, "description": error.msg}}]
+            if sent is _DROPPED:
+                return sent
+            message = next(m for m in self.sent if m.id == sent)
+            return [{"peer_id": message.peer_id, "message_id": 0 if message.peer_id >= CHAT_START_ID else message.id,
+                     "conversation_message_id": message.cmid}]
         if peer is None:
             raise invalid("you should specify peer_id or user_id")
         if "random_id" not in params:  # required since API 5.90
@@ -434,7 +459,7 @@ class FakeVk:
             known = next(self._ids)
             self.sent.append(Sent(known, peer, params.get("message", ""), params.get("keyboard"), params.get("lat"),
                                   params.get("long"), form.get("attachment"), random_id, time.monotonic(), form,
-                                  media))
+                                  media, next(self._cmids[peer])))
             if random_id:
                 self._by_random[(peer, random_id)] = known
         if self.drop_after_send:

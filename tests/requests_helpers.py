@@ -7,10 +7,10 @@ from dataclasses import dataclass, field
 
 from bot.app import App
 from bot.channels.antiflood import MemoryFloodGuard
-from bot.channels.base import Channel, Here, Unreachable
+from bot.channels.base import Channel, FileUnavailable, Here, Unreachable
 from bot.channels.console import render_text
 from bot.settings import Settings
-from handlers.models import Address, Attachment, Event, Outgoing, Reply
+from handlers.models import Address, Attachment, Document, Event, Outgoing, Reply
 
 STAFF_CHAT = "-1001"  # the personnel department's chat
 OTHER_CHAT = "-1002"  # the awards department's chat
@@ -34,6 +34,12 @@ class _Recorder(Channel):
             self.owner._shown.append(render_text(reply))
         return [message_id]
 
+    async def fetch(self, attachment: Attachment, limit: int) -> Document:
+        content = self.owner.files.get(attachment.file_id or "")
+        if content is None:
+            raise FileUnavailable("no such file")
+        return Document(attachment.filename or "file.bin", content, attachment.mime or "application/octet-stream")
+
 
 @dataclass
 class RecordingChannel:
@@ -43,6 +49,7 @@ class RecordingChannel:
     app: App
     name: str = "telegram"
     unreachable: set[str] = field(default_factory=set)  # chat ids whose users blocked the bot
+    files: dict[str, bytes] = field(default_factory=dict)  # file id -> content, for other channels to fetch
     sent: list[tuple[str, Outgoing]] = field(default_factory=list)
     _next: int = 100
     _shown: list[str] = field(default_factory=list)
@@ -72,13 +79,16 @@ class RecordingChannel:
 
     async def send(self, user_id: str, text: str | None = None, *, chat_id: str | None = None,
                    payload: str | None = None, reply_to: str | None = None,
-                   attachments: tuple[Attachment, ...] = (), user_name: str | None = None) -> str:
-        """One event from a person; returns what he sees in this chat (other messages are delivered)."""
+                   attachments: tuple[Attachment, ...] = (), user_name: str | None = None,
+                   thread_id: int | None = None) -> str:
+        """One event from a person (in a group when ``chat_id`` is not his own, optionally in a forum
+        topic); returns what he sees in this chat (other messages are delivered)."""
         chat = chat_id or user_id
         event = Event(channel=self.name, user_id=user_id, chat_id=chat, text=text, payload=payload,
-                      reply_to=reply_to, attachments=attachments, user_name=user_name)
+                      reply_to=reply_to, attachments=attachments, user_name=user_name, thread_id=thread_id,
+                      group=chat != user_id)
         self._shown = []
-        await self.channel.receive(event, Here(chat, user_id))
+        await self.channel.receive(event, Here(chat, user_id, thread_id=thread_id))
         shown, self._shown = self._shown, []
         return "\n\n".join(shown)
 

@@ -105,7 +105,7 @@ class TelegramHarness:
 
     def _staff_chats_exist(self) -> None:
         """The staff chats of the settings exist in Telegram (as forums, so topics work)."""
-        for channel, chat in self.app.services.staff_chats:
+        for channel, chat, _ in self.app.services.staff_chats:
             if channel == "telegram" and re.fullmatch(r"-\d+", chat) and int(chat) not in self.api.chats:
                 self.api.add_group(int(chat), "Сотрудники", forum=True)
 

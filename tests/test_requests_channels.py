@@ -9,12 +9,8 @@ from collections.abc import AsyncIterator
 import pytest
 
 from bot.app import App
-from bot.channels.vk.files import download
 from bot.scheduler import JobRunner
 from bot.settings import Settings
-from handlers.models import Address
-from handlers.requests_common import forwardable
-from storage.requests import request_messages
 from tests.conftest import FakeClock
 from tests.fake_vk_api import FakeVk, sample_image
 from tests.requests_helpers import staff_settings
@@ -117,10 +113,10 @@ async def test_vk_client_gets_the_answer_from_the_telegram_staff_chat(
 
     card = next(m for m in h.sent(STAFF_CHAT) if m.text.startswith("Обращение №1"))
     assert "Канал ответа: ВКонтакте; перезвонить по телефону +79217654321" in card.text
-    # the client's photo is kept with what is needed to bring it over from VK later
-    [stored] = [f for m in await request_messages(app.services.db, 1) for f in m.files]
-    fetched = await download(vk.channel.caller, forwardable([stored], Address("vk", "301"))[0])
-    assert fetched.document is not None and fetched.document.content == scan
+    assert "Вложения (1): фото — переслан ниже" in card.text
+    # the client's photo is brought from VK and reaches the Telegram staff chat as a photo
+    photo = h.sent(STAFF_CHAT)[-1]
+    assert photo.kind == "photo" and photo.content == scan and photo.message_id == card.message_id + 1
     before = len(user.received())
     await h.send_to_chat(STAFF_CHAT, STAFF, "Справка будет готова в четверг.", reply_to_message_id=card.message_id)
     assert "Задача: перезвонить клиенту по обращению №1" in h.last_text(STAFF_CHAT)

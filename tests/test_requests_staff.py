@@ -161,12 +161,15 @@ async def test_files_of_the_client_are_forwarded_with_the_card(tg: RecordingChan
     card = tg.outgoing(STAFF_CHAT)[-1].reply
     assert [f.file_id for f in card.files] == ["AgAD-1", "BQAD-2"]
     assert "Вложения (2): фото — переслан ниже; запрос.pdf — переслан ниже" in card.text
-    # a VK client's files cannot be re-sent to Telegram by id: the card says what and where they are
-    vk = RecordingChannel(staff_app, name="vk")
-    await write_request(vk, "42", files=(Attachment("photo", file_id="https://vk.example/photo.jpg"),))
+    # a VK client's files are fetched from VK and uploaded to Telegram; one VK no longer gives is noted
+    vk = RecordingChannel(staff_app, name="vk", files={"photo42_1": b"\xff\xd8\xffjpeg"})
+    await write_request(vk, "42", files=(Attachment("photo", "photo42_1", mime="image/jpeg"),
+                                         Attachment("document", "doc42_2", filename="заявление.pdf")))
     card = tg.outgoing(STAFF_CHAT)[-1].reply
     assert card.text.startswith("Обращение №2") and card.files == ()
-    assert "Вложения (1): фото из ВКонтакте: https://vk.example/photo.jpg" in card.text
+    assert "Вложения (2): фото — переслан ниже; заявление.pdf — переслан ниже" in card.text
+    assert [(d.content, d.mime) for d in card.uploads] == [(b"\xff\xd8\xffjpeg", "image/jpeg")]
+    assert card.text.endswith("\n\nФайл «заявление.pdf» (ВКонтакте) не удалось получить.")
     assert "Канал ответа: ВКонтакте" in card.text
     # too many files and stickers are refused politely
     await tg.send("5002", "Написать в отдел")
@@ -176,19 +179,22 @@ async def test_files_of_the_client_are_forwarded_with_the_card(tg: RecordingChan
     assert "Можно приложить не больше 10 файлов" in answer and "файлов: 10" in answer
 
 
-async def test_staff_files_go_to_a_telegram_client_but_not_to_vk(tg: RecordingChannel, runner: JobRunner,
-                                                                 staff_app: App) -> None:
+async def test_staff_files_go_to_clients_of_every_channel(tg: RecordingChannel, runner: JobRunner,
+                                                          staff_app: App) -> None:
     vk = RecordingChannel(staff_app, name="vk")
     await write_request(tg, CLIENT)
     await write_request(vk, "42")
-    scan = (Attachment("document", file_id="BQAD-scan", filename="справка.pdf"),)
+    tg.files["BQAD-scan"] = b"%PDF-1.4 scan"
+    scan = (Attachment("document", file_id="BQAD-scan", filename="справка.pdf", mime="application/pdf"),)
     answer = await tg.send(STAFF, "/answer 1 Справка во вложении.", chat_id=STAFF_CHAT, attachments=scan)
-    assert "не пересланы" not in answer
+    assert answer == "Ответ по обращению №1 принят и отправляется клиенту (Telegram)."
     answer = await tg.send(STAFF, "/answer 2 Справка во вложении.", chat_id=STAFF_CHAT, attachments=scan)
-    assert "Файлы из ответа клиенту не пересланы: он пишет в ВКонтакте" in answer
+    assert answer == "Ответ по обращению №2 принят и отправляется клиенту (ВКонтакте)."
     await runner.run_due()
-    assert [f.file_id for f in tg.outgoing(CLIENT)[-1].reply.files] == ["BQAD-scan"]
-    assert "Справка во вложении." in vk.last("42") and vk.outgoing("42")[-1].reply.files == ()
+    assert [f.file_id for f in tg.outgoing(CLIENT)[-1].reply.files] == ["BQAD-scan"]  # re-sent by its id
+    to_vk = vk.outgoing("42")[-1].reply  # fetched from Telegram, uploaded to VK
+    assert "Справка во вложении." in to_vk.text and to_vk.files == ()
+    assert [(d.filename, d.content) for d in to_vk.uploads] == [("справка.pdf", b"%PDF-1.4 scan")]
 
 
 async def test_unreachable_client_staff_are_told(tg: RecordingChannel, runner: JobRunner, staff_app: App) -> None:

@@ -84,7 +84,7 @@ async def test_updates_become_core_events(app: App, events: list[Event]) -> None
 
 
 async def test_staff_chat_passes_everything_and_replies_name_the_bot_message(app: App, events: list[Event]) -> None:
-    app.services.staff_chats[("telegram", str(STAFF_CHAT))] = "awards"
+    app.services.staff_chats[("telegram", str(STAFF_CHAT), None)] = "awards"
     h = TelegramHarness(app)
     await h.channel.deliver(_out(STAFF_CHAT, Reply("Новая заявка №17", tag="request:17")))
     card = h.sent(STAFF_CHAT)[-1]
@@ -189,7 +189,7 @@ async def test_files_a_person_sent_are_forwarded_by_id(app: App, events: list[Ev
     await h.send_photo(USER, caption="скан")
     await h.send_document(USER, "анкета.pdf")
     photo, doc = events[-2].attachments[0], events[-1].attachments[0]
-    app.services.staff_chats[("telegram", str(STAFF_CHAT))] = "awards"
+    app.services.staff_chats[("telegram", str(STAFF_CHAT), None)] = "awards"
     h.api.add_group(STAFF_CHAT, forum=True)
     bogus = Attachment("photo", "photo-file-999999-unknown")
     reply = Reply("Заявка №3 с файлами", buttons=[[Button("Взять", payload="a.rq_take.3")]],
@@ -212,7 +212,7 @@ async def test_staff_message_goes_to_the_forum_topic(app: App, caplog: pytest.Lo
 
 
 async def test_command_menu_is_set(app: App) -> None:
-    app.services.staff_chats[("telegram", str(STAFF_CHAT))] = "awards"
+    app.services.staff_chats[("telegram", str(STAFF_CHAT), None)] = "awards"
     h = TelegramHarness(app)
     await h.start()
     public = [c["command"] for c in h.api.commands["default"]]

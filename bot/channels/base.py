@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from bot.channels.antiflood import FloodGuard, Verdict, flood_guard
 from handlers import texts
 from handlers.engine import GLOBAL_PREFIX, Handled
-from handlers.models import Address, Button, Event, Outgoing, Reply
+from handlers.models import Address, Attachment, Button, Document, Event, Outgoing, Reply
 from storage.clients import mark_unreachable
 from storage.locks import KeyedLocks
 from storage.sent import record_sent
@@ -54,6 +54,15 @@ class Unreachable(SendFailed):
 
     def __init__(self, reason: str) -> None:
         super().__init__(reason, transient=False)
+
+
+class FileUnavailable(Exception):
+    """A file a person sent cannot be brought over: ``too_big`` (past ``FILE_MAX_MB``), or the
+    platform gives it no more (no link, expired, the network after retries)."""
+
+    def __init__(self, reason: str, *, too_big: bool = False) -> None:
+        super().__init__(reason)
+        self.too_big = too_big
 
 
 @dataclass(slots=True)
@@ -95,6 +104,12 @@ class Channel:
         is given when the reply answers the event being handled in that chat. Raises
         ``Unreachable`` or ``SendFailed``."""
         raise NotImplementedError
+
+    async def fetch(self, attachment: Attachment, limit: int) -> Document:
+        """The bytes of a file a person sent through this channel, for another channel to upload
+        (at most ``limit`` bytes). Raises ``FileUnavailable``; a channel that cannot fetch files
+        leaves this as it is."""
+        raise FileUnavailable(f"{self.name} cannot fetch files")
 
     async def run(self, stop: asyncio.Event) -> None:
         """Receive until ``stop`` is set (polling, a webhook server...)."""

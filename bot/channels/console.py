@@ -40,7 +40,7 @@ def render_text(reply: Reply, files_dir: Path | None = None) -> str:
     if reply.venue:
         v = reply.venue
         lines.append(f"   📍 {v.title}: {v.address}")  # the map is a link button of the reply
-    for doc in (reply.document, reply.image):
+    for doc in (reply.document, reply.image, *reply.uploads):
         if doc is None:
             continue
         if files_dir is not None:

@@ -3,9 +3,13 @@ mailbox as a staff destination (``email:ok@lenreg.ru``). Send-only: nobody write
 
 Letters are plain text (nothing in them is interpreted as markup, whatever a client or staff
 member wrote), quoted-printable so that any server passes them; buttons become a line telling
-how to answer, files are attached. aiosmtplib speaks STARTTLS (``SMTP_STARTTLS=true``, port 587)
-and implicit TLS (``SMTP_TLS=true``, port 465). A 4xx answer or a network error is worth another
-try (the outbox retries); a 5xx answer is a refusal.
+how to answer (in the staff chat, or the web workspace: a link to the request there when
+``WEB_BASE_URL`` is set), files are attached (a client's files too: bot.files brings them over).
+The subject is the reply's title, else its first line («Обращение №7 · принято»).
+
+aiosmtplib speaks STARTTLS (``SMTP_STARTTLS=true``, port 587) and implicit TLS (``SMTP_TLS=true``,
+port 465). A 4xx answer or a network error is worth another try (the outbox retries); a 5xx
+answer is a refusal.
 """
 
 from __future__ import annotations
@@ -29,25 +33,31 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 SMTP_TIMEOUT = 30.0  # seconds for the whole conversation with the server
+SUBJECT_MAX = 120
 
 
 def build_letter(settings: Settings, to: str, reply: Reply) -> EmailMessage:
     msg = EmailMessage()
     msg["From"] = settings.smtp_from
     msg["To"] = to
-    msg["Subject"] = reply.title or texts.EMAIL_SUBJECT_DEFAULT
+    first = reply.text.strip().split("\n", 1)[0].strip()
+    msg["Subject"] = reply.title or (first[:SUBJECT_MAX] if first else texts.EMAIL_SUBJECT_DEFAULT)
     msg["Date"] = formatdate(localtime=False)
     msg["Message-ID"] = make_msgid(domain=settings.smtp_from.rpartition("@")[2] or "localhost")
     body = reply.text
     if any(b.payload for row in reply.buttons for b in row):
         body += "\n\n" + texts.EMAIL_HOW_TO_ANSWER
+        kind, _, number = (reply.tag or "").partition(":")
+        if kind == "request" and number.isdigit() and settings.web_base_url:
+            link = f"{settings.web_base_url.rstrip('/')}/staff/requests/{number}"
+            body += "\n" + texts.EMAIL_WORKSPACE_LINK.format(link=link)
     links = [f"{b.label}: {b.url}" for row in reply.buttons for b in row if b.url]
     if links:
         body += "\n\n" + "\n".join(links)
     if reply.venue is not None:
         body += f"\n\n{reply.venue.title}: {reply.venue.address}"
     msg.set_content(body, subtype="plain", charset="utf-8", cte="quoted-printable")  # 7-bit safe anywhere
-    for doc in (reply.document, reply.image):
+    for doc in (reply.document, reply.image, *reply.uploads):
         if doc is not None:
             _attach(msg, doc)
     return msg

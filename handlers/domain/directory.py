@@ -4,15 +4,12 @@ what comes from here (built from the order of 18.12.2025 No. 01-02/10)."""
 
 from __future__ import annotations
 
-import re
 from typing import Any, Literal
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, ValidationInfo, field_validator, model_validator
 
+from handlers.domain.addresses import Destination, parse_destination, parse_person
 from handlers.domain.fields import Hours, Ident, Strict, _email, _phone
-
-PERSON_CHANNELS = ("telegram", "vk", "max", "console")  # where a staff member may be known
-STAFF_ID_RE = rf"(?:{'|'.join(PERSON_CHANNELS)}):[\w-]{{1,64}}"
 
 
 class VisitSettings(Strict):
@@ -33,6 +30,10 @@ class VisitSettings(Strict):
 class Department(Strict):
     id: Ident
     name: str = Field(min_length=3)
+    # Where the department's staff receive request cards, deadline alerts, visit notices and the
+    # daily agenda: every one of them (addresses as in handlers.domain.addresses).
+    staff_destinations: list[str] = []
+    # Deprecated: a Telegram staff chat and forum topic (read as one more ``telegram:`` destination).
     staff_chat: str | None = None
     staff_thread: int | None = None
     visits: VisitSettings = VisitSettings()
@@ -40,34 +41,60 @@ class Department(Strict):
     # and see the department's reports.
     heads: list[str] = []
     # Staff of the department ("telegram:123", "vk:456", "max:789"): they see its requests and
-    # visits in the web workspace (members of its staff chat do too, when they ask there).
+    # visits from a private dialogue with the bot and in the web workspace (members of its staff
+    # chat do too, in that chat).
     staff: list[str] = []
+
+    @field_validator("staff_destinations", mode="before")
+    @classmethod
+    def _destinations(cls, value: Any) -> Any:
+        if value is None:
+            return []
+        if not isinstance(value, list):
+            raise ValueError("ожидается список адресов, например [telegram:-1001234567890/2, email:ok@lenreg.ru]")
+        found = [str(parse_destination(item)) for item in value]
+        if len(set(found)) != len(found):
+            raise ValueError("адрес указан дважды")
+        return found
 
     @field_validator("staff_chat", mode="before")
     @classmethod
     def _chat(cls, value: Any) -> Any:
-        if value is not None and not re.fullmatch(r"-?\d{1,20}", str(value).strip()):
-            raise ValueError(f"id чата {value!r}: ожидается число, например -1001234567890")
-        return None if value is None else str(value).strip()
+        if value is None:
+            return None
+        found = parse_destination(value)
+        if not found.legacy or found.thread_id is not None:
+            raise ValueError(f"id чата {value!r}: ожидается число, например -1001234567890 (лучше — "
+                             f"staff_destinations: [telegram:-1001234567890])")
+        return found.chat_id
 
-    @field_validator("heads")
+    @field_validator("heads", "staff")
     @classmethod
-    def _heads(cls, value: list[str]) -> list[str]:
-        for item in value:
-            if not re.fullmatch(r"[a-z]+:[\w-]{1,64}", item):
-                raise ValueError(f"руководитель {item!r}: ожидается канал:id, например telegram:123456")
-        return value
+    def _people(cls, value: list[str], info: ValidationInfo) -> list[str]:
+        kind = "руководитель" if info.field_name == "heads" else "сотрудник"
+        try:
+            people = [parse_person(item) for item in value]
+        except ValueError as exc:
+            raise ValueError(f"{kind} {exc}") from None
+        if len(set(people)) != len(people):
+            raise ValueError(f"{kind} {next(p for p in people if people.count(p) > 1)!r} указан дважды")
+        return people
 
-    @field_validator("staff")
-    @classmethod
-    def _staff(cls, value: list[str]) -> list[str]:
-        for item in value:
-            if not re.fullmatch(STAFF_ID_RE, item):
-                raise ValueError(f"сотрудник {item!r}: ожидается канал:id, где канал — "
-                                 f"{', '.join(PERSON_CHANNELS)}, например telegram:123456")
-        if len(set(value)) != len(value):
-            raise ValueError("сотрудник указан дважды")
-        return value
+    @model_validator(mode="after")
+    def _thread(self) -> Department:
+        if self.staff_thread is not None and self.staff_chat is None:
+            raise ValueError("staff_thread без staff_chat: тема форума бывает только у чата")
+        return self
+
+    @property
+    def destinations(self) -> list[Destination]:
+        """Every staff destination, the deprecated ``staff_chat`` included."""
+        found = [parse_destination(d) for d in self.staff_destinations]
+        if self.staff_chat is not None:
+            legacy = Destination("telegram", self.staff_chat, self.staff_thread, legacy=True)
+            if all(d.key != legacy.key for d in found):
+                found.append(legacy)
+        return found
 
 
 class Metro(Strict):
@@ -259,6 +286,22 @@ class Booking(Strict):
         return next((c for c in self.priority_categories if c.id == category_id), None)
 
 
+def shared_chats(departments: list[Department]) -> list[tuple[str, str]]:
+    """(department, problem) for a chat or forum topic given to two departments: it could not tell
+    whose staff act in it. A mailbox may be shared (nobody writes from it)."""
+    owner: dict[tuple[str, str, int | None], str] = {}
+    problems = []
+    for dep in departments:
+        for d in dep.destinations:
+            if not d.is_chat:
+                continue
+            if d.key in owner and owner[d.key] != dep.id:
+                problems.append((dep.id, f"{d} уже указан у отдела {owner[d.key]!r} — у каждого отдела свой "
+                                         f"чат или своя тема форума"))
+            owner.setdefault(d.key, dep.id)
+    return problems
+
+
 class Directory(Strict):
     organization: Organization
     hours: Hours
@@ -298,6 +341,7 @@ class Directory(Strict):
                 problems.append(f"out_of_scope.{o.id}.ours.topic: нет темы с id {o.ours.topic!r}")
             elif o.ours.node and topic.root.find(o.ours.node) is None:
                 problems.append(f"out_of_scope.{o.id}.ours.node: в теме {topic.id!r} нет узла {o.ours.node!r}")
+        problems += [f"departments.{dep}.staff_destinations: {why}" for dep, why in shared_chats(self.departments)]
         intents = [q.id for q in self.service_questions]
         for dup in sorted({i for i in intents if intents.count(i) > 1}):
             problems.append(f"service_questions: повторяющийся id {dup!r}")

@@ -4,7 +4,8 @@ BTN_MY_REQUESTS = "Мои обращения"
 BTN_REQUESTS = "Обращения в отдел"
 BTN_FORGET = "Удалить мои данные"
 
-CHANNEL_NAMES = {"telegram": "Telegram", "vk": "ВКонтакте", "console": "консоль"}
+CHANNEL_NAMES = {"telegram": "Telegram", "vk": "ВКонтакте", "max": "MAX", "email": "электронная почта",
+                 "console": "консоль"}
 STATUS = {
     "received": "принято", "in_work": "в работе", "clarify": "нужно уточнение", "answered": "дан ответ",
     "closed": "закрыто", "withdrawn": "отозвано",
@@ -210,10 +211,6 @@ ST_NO_REQUEST = "Обращения №{number} нет (или оно удале
 ST_OTHER_DEPARTMENT = "Обращение №{number} относится к другому отделу."
 ST_NOT_OPEN = "Обращение №{number} уже не в работе ({status})."
 ST_EMPTY_ANSWER = "Ответ пустой: напишите текст (можно с файлами)."
-ST_FILES_NOT_FORWARDED = (
-    "Файлы из ответа клиенту не пересланы: он пишет в {channel}, а файлы Telegram туда не переслать. "
-    "Отправьте их на электронную почту клиента."
-)
 ST_USAGE = "Как пользоваться: {usage}"
 ST_HELP = (
     "Команды для обращений:\n/requests — открытые обращения, сначала просроченные\n/request N — карточка обращения\n"

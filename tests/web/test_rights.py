@@ -52,7 +52,7 @@ def test_staff_ids_are_checked_like_the_rest_of_the_directory(tmp_path: Path) ->
     bad.write_text(text, encoding="utf-8")
     with pytest.raises(ConfigError) as exc:
         load_directory(bad)
-    assert any("departments.awards.staff: сотрудник указан дважды" in p for p in exc.value.problems)
+    assert any("departments.awards.staff: сотрудник 'telegram:1' указан дважды" in p for p in exc.value.problems)
 
 
 async def test_staff_listed_in_the_directory_ask_privately(settings: Settings, clock: FakeClock) -> None:

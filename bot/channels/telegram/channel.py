@@ -12,11 +12,14 @@ silent. Sending retries 429/5xx/network errors (``retry``); a person who blocked
 from __future__ import annotations
 
 import asyncio
+import io
 import logging
+import mimetypes
 import re
 from collections.abc import Awaitable, Callable
 from contextlib import suppress
 from dataclasses import replace
+from pathlib import PurePosixPath
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from aiogram import BaseMiddleware, Bot, Dispatcher, Router
@@ -48,14 +51,14 @@ from aiogram.types import (
 )
 
 from bot.channels.antiflood import FloodGuard
-from bot.channels.base import Channel, Here, SendFailed, TransientSendError, Unreachable
+from bot.channels.base import Channel, FileUnavailable, Here, SendFailed, TransientSendError, Unreachable
 from bot.channels.telegram.events import CHANNEL, USER_CONTENT, addressed, callback_event, message_event
 from bot.channels.telegram.memory import ChatMemory, chat_memory
 from bot.channels.telegram.models import RESPONSE_MODELS  # noqa: F401  (aiogram's answer models, built once)
 from bot.channels.telegram.render import caption, contact_keyboard, escape, html_chunks, inline_keyboard, split_text
 from handlers import texts
 from handlers.engine import COMMANDS
-from handlers.models import Address, Attachment, Event, Reply
+from handlers.models import Address, Attachment, Document, Event, Reply
 from storage.clients import get_client, mark_unreachable, touch_client
 
 if TYPE_CHECKING:
@@ -69,6 +72,9 @@ BOT_DEFAULTS = DefaultBotProperties(parse_mode=ParseMode.HTML, link_preview_is_d
 Markup = InlineKeyboardMarkup | ReplyKeyboardMarkup | ReplyKeyboardRemove
 Part = Callable[[Markup | None, int | None], Awaitable[Message | None]]  # None: skipped
 _COMMAND_NAME = re.compile(r"^[a-z0-9_]{1,32}$")
+PHOTO_MAX_BYTES = 10 * 1024 * 1024  # sendPhoto takes up to 10 MB; a larger picture goes as a document
+PHOTO_MIMES = frozenset({"image/jpeg", "image/png"})
+DOWNLOAD_TIMEOUT = 60  # seconds for one file (getFile gives files up to 20 MB)
 
 
 def chat_ref(chat_id: str | int) -> int | str:
@@ -77,6 +83,14 @@ def chat_ref(chat_id: str | int) -> int | str:
         return int(chat_id)
     except (TypeError, ValueError):
         return str(chat_id)
+
+
+def file_name(attachment: Attachment, path: str) -> tuple[str, str]:
+    """A name and a type for a downloaded file: its own, else from Telegram's path (``photos/file_3.jpg``)."""
+    suffix = PurePosixPath(path).suffix or (".jpg" if attachment.kind == "photo" else ".bin")
+    name = attachment.filename or f"{attachment.kind}{suffix}"
+    mime = attachment.mime or mimetypes.guess_type(name)[0] or "application/octet-stream"
+    return name, mime
 
 
 def is_private(chat_id: int | str) -> bool:
@@ -132,7 +146,7 @@ class TelegramChannel(Channel):
 
     # ------------------------------------------------------------------ incoming
     def _is_staff_chat(self, chat_id: int) -> bool:
-        return (CHANNEL, str(chat_id)) in self.services.staff_chats
+        return self.services.is_staff_chat(CHANNEL, str(chat_id))
 
     def is_private(self, chat_id: str) -> bool:
         return is_private(chat_ref(chat_id))
@@ -153,10 +167,9 @@ class TelegramChannel(Channel):
     async def _on_message(self, message: Message, event_update: Update) -> None:
         me = await self.bot.me()
         event = replace(message_event(message, me), update_id=f"{CHANNEL}:{event_update.update_id}")
-        thread = message.message_thread_id if message.is_topic_message else None
         if event.contact is not None:
             await self.memory.set_contact_keyboard(message.chat.id, True)  # still shown: remove it next
-        await self._process(event, Here(str(message.chat.id), event.user_id, thread_id=thread,
+        await self._process(event, Here(str(message.chat.id), event.user_id, thread_id=event.thread_id,
                                         update_id=event.update_id))
 
     async def _on_callback(self, query: CallbackQuery, event_update: Update) -> None:
@@ -167,8 +180,7 @@ class TelegramChannel(Channel):
         chat_id = msg.chat.id if msg is not None else query.from_user.id
         accessible = isinstance(msg, Message)  # messages older than 48 hours are not
         event = replace(callback_event(query, chat_id), update_id=f"{CHANNEL}:{event_update.update_id}")
-        here = Here(str(chat_id), str(query.from_user.id),
-                    thread_id=msg.message_thread_id if accessible and msg.is_topic_message else None,
+        here = Here(str(chat_id), str(query.from_user.id), thread_id=event.thread_id,
                     pressed=str(msg.message_id) if accessible else None, update_id=event.update_id,
                     extra={"query": query})
         await self._process(event, here)
@@ -243,7 +255,8 @@ class TelegramChannel(Channel):
         markup = inline_keyboard(reply)
         files: tuple[Attachment, ...] = getattr(reply, "files", ())
         drop_keyboard = not reply.request_contact and await self.memory.contact_keyboard(chat_id)
-        only_text = not (reply.venue or reply.document or reply.image or reply.request_contact or files)
+        only_text = not (reply.venue or reply.document or reply.image or reply.request_contact or files
+                         or reply.uploads)
         if (edit is not None and reply.menu and only_text and len(chunks) == 1 and not drop_keyboard
                 and await self.memory.menu_owned_by(chat_id, edit, user_id)
                 and await self._edit(chat_id, edit, chunks[0], markup)):
@@ -252,6 +265,7 @@ class TelegramChannel(Channel):
         parts = self._parts(chat_id, reply, chunks)
         keyboard_at = len(parts) - 1  # buttons go under the last message, re-sent files come after
         parts += [self._file_part(chat_id, f) for f in files]
+        parts += [self._upload_part(chat_id, doc) for doc in reply.uploads]
         want_contact = reply.request_contact and is_private(chat_id)
         hint = want_contact and (markup is not None or keyboard_at < 0)
         if hint:
@@ -338,6 +352,45 @@ class TelegramChannel(Channel):
                 return None
         return send
 
+    def _upload_part(self, chat_id: int | str, doc: Document) -> Part:
+        """A file brought from another messenger: a picture as a photo, anything else (or a picture
+        Telegram will not take as a photo) as a document."""
+        async def send(kb: Markup | None, thread_id: int | None) -> Message:
+            common: dict[str, Any] = {"chat_id": chat_id, "reply_markup": kb, "message_thread_id": thread_id}
+            if doc.mime in PHOTO_MIMES and len(doc.content) <= PHOTO_MAX_BYTES:
+                try:
+                    return await self.bot.send_photo(photo=BufferedInputFile(doc.content, doc.filename), **common)
+                except TelegramBadRequest as exc:
+                    log.info("telegram: a picture not taken as a photo (%s); sending it as a document", exc.message)
+            return await self.bot.send_document(document=BufferedInputFile(doc.content, doc.filename), **common)
+        return send
+
+    async def fetch(self, attachment: Attachment, limit: int) -> Document:
+        """A file a person sent, by its id: ``getFile``, then its download (Telegram gives bots files
+        up to 20 MB)."""
+        if not attachment.file_id:
+            raise FileUnavailable("no file id")
+        try:
+            file = await self.bot.get_file(attachment.file_id)
+        except TelegramBadRequest as exc:
+            raise FileUnavailable(exc.message, too_big="too big" in exc.message.lower()) from exc
+        except TelegramAPIError as exc:
+            raise FileUnavailable(type(exc).__name__) from exc
+        if file.file_size is not None and file.file_size > limit:
+            raise FileUnavailable("past the limit", too_big=True)
+        if not file.file_path:
+            raise FileUnavailable("Telegram gave no file path")
+        buffer = io.BytesIO()
+        try:
+            await self.bot.download_file(file.file_path, destination=buffer, timeout=DOWNLOAD_TIMEOUT)
+        except Exception as exc:  # aiohttp's errors, a timeout: the file is not to be had now
+            raise FileUnavailable(f"download failed ({type(exc).__name__})") from exc
+        content = buffer.getvalue()
+        if len(content) > limit:
+            raise FileUnavailable("past the limit", too_big=True)
+        filename, mime = file_name(attachment, file.file_path)
+        return Document(filename, content, mime)
+
     async def _send_part(self, part: Part, kb: Markup | None, thread_id: int | None
                          ) -> tuple[Message | None, int | None]:
         """Send one part; a forum topic that is gone is not worth losing the message: the chat gets it."""
@@ -393,9 +446,11 @@ class TelegramChannel(Channel):
                 continue
             (staff if cmd.staff else public).append(BotCommand(command=name, description=cmd.description[:256] or name))
         scopes: list[tuple[list[BotCommand], Any]] = [(public, BotCommandScopeDefault())]
-        staff_chats = {chat for channel, chat in self.services.staff_chats if channel == CHANNEL}
-        staff_chats |= {who.split(":", 1)[1] for who in self.app.settings.admin_ids
-                        if who.startswith(CHANNEL + ":")}
+        staff_chats = self.services.staff_chat_ids(CHANNEL)
+        people = set(self.services.admin_ids)  # in their private chats with the bot: admins, listed staff
+        for dep in self.services.directory.departments:
+            people |= set(dep.staff) | set(dep.heads)
+        staff_chats |= {who.split(":", 1)[1] for who in people if who.startswith(CHANNEL + ":")}
         if staff:
             scopes += [(public + staff, BotCommandScopeChat(chat_id=chat_ref(chat))) for chat in sorted(staff_chats)]
         for commands, scope in scopes:

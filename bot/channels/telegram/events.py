@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from aiogram.enums import ContentType
+from aiogram.enums import ChatType, ContentType
 from aiogram.types import CallbackQuery, Message, User
 
 from handlers.engine import COMMANDS
@@ -110,11 +110,20 @@ def message_event(message: Message, me: User) -> Event:
                 and reply.from_user.id == me.id else None)
     return Event(channel=CHANNEL, user_id=str(user.id), chat_id=str(message.chat.id), text=text,
                  contact=contact(message), attachments=attachments(message), user_name=user.full_name,
-                 reply_to=reply_to, message_id=str(message.message_id))
+                 reply_to=reply_to, message_id=str(message.message_id), thread_id=topic(message),
+                 group=message.chat.type != ChatType.PRIVATE)
+
+
+def topic(message: Message) -> int | None:
+    """The forum topic a message is in (None: not a forum, or its general topic)."""
+    return message.message_thread_id if message.is_topic_message else None
 
 
 def callback_event(query: CallbackQuery, chat_id: int) -> Event:
     message = query.message
+    accessible = isinstance(message, Message)  # messages older than 48 hours are not
     return Event(channel=CHANNEL, user_id=str(query.from_user.id), chat_id=str(chat_id), payload=query.data,
                  user_name=query.from_user.full_name,
-                 message_id=str(message.message_id) if message is not None else None)
+                 message_id=str(message.message_id) if message is not None else None,
+                 thread_id=topic(message) if accessible else None,
+                 group=message is not None and message.chat.type != ChatType.PRIVATE)

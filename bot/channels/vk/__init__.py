@@ -7,7 +7,12 @@ answered with ``messages.sendMessageEventAnswer`` at once, every time.
 
 Sending: replies are rendered by ``render`` and sent by ``api_pool`` (threads, the rate limit,
 retries). ``random_id`` is derived from the message's key (its outbox row) and the part, so a
-retried ``messages.send`` is recognised by VK and never shown twice.
+retried ``messages.send`` is recognised by VK and never shown twice. In a chat the ids of the
+bot's messages are their ``conversation_message_id`` (``messages.send`` with ``peer_ids`` gives
+it): a community sees no other id of a chat's messages, and a staff reply to a card names it so.
+
+Files: a client's file is fetched for other channels (``fetch``, bot.files); files brought from
+another channel are uploaded for the message (``files.upload``).
 """
 
 from __future__ import annotations
@@ -23,7 +28,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 import requests
 
 from bot.channels.antiflood import FloodGuard
-from bot.channels.base import Channel, Here, SendFailed, TransientSendError, Unreachable
+from bot.channels.base import Channel, FileUnavailable, Here, SendFailed, TransientSendError, Unreachable
 from bot.channels.position import ReadPosition
 from bot.channels.vk.api_pool import (
     FLOOD_CODES,
@@ -37,11 +42,11 @@ from bot.channels.vk.api_pool import (
     make_vk,
 )
 from bot.channels.vk.events import CHAT_START_ID, Callback, Inbound, parse_callback, parse_message, update_id
-from bot.channels.vk.files import upload
+from bot.channels.vk.files import VkFileError, download, upload
 from bot.channels.vk.longpoll import LongPollWorker, Updates
 from bot.channels.vk.render import FULL_CAPS, MAX_TEXT, ClientCaps, VkMessage, render
 from handlers import texts
-from handlers.models import Address, Button, Reply
+from handlers.models import Address, Attachment, Button, Document, Reply
 
 if TYPE_CHECKING:
     from bot.app import App
@@ -91,6 +96,20 @@ class VkChannel(Channel):
 
     def is_private(self, chat_id: str) -> bool:
         return int(chat_id) < CHAT_START_ID
+
+    def staff_chats(self) -> set[int]:
+        """Peer ids of the chats that are departments' staff destinations."""
+        return {int(chat) for chat in self.services.staff_chat_ids(self.name) if chat.isdigit()}
+
+    async def fetch(self, attachment: Attachment, limit: int) -> Document:
+        """A client's file by its link (``files.download``), for another channel to upload."""
+        try:
+            got = await download(self.caller, attachment, limit)
+        except VkFileError as exc:
+            raise FileUnavailable(str(exc)) from exc
+        if got.document is None:
+            raise FileUnavailable("past the limit", too_big=True)
+        return got.document
 
     # --- running
     async def run(self, stop: asyncio.Event) -> None:
@@ -204,9 +223,9 @@ class VkChannel(Channel):
         kind = update.get("type")
         inbound: Inbound | None = None
         if kind == "message_new":
-            inbound = parse_message(update, self.config.group_id)
+            inbound = parse_message(update, self.config.group_id, self.staff_chats())
         elif kind == "message_event":
-            parsed = parse_callback(update)
+            parsed = parse_callback(update, self.staff_chats())
             if parsed is not None:
                 callback, inbound = parsed
                 self._spawn(self._answer_callback(callback))
@@ -289,19 +308,34 @@ class VkChannel(Channel):
             text = message.text
             if notes and len(text) + sum(len(n) + 2 for n in notes) <= MAX_TEXT:
                 text, notes = "\n\n".join([text, *notes]), []
-            params: dict[str, Any] = {"peer_id": peer, "random_id": random_id(seed, part), "message": text,
-                                      **(extra or {})}
+            chat = peer >= CHAT_START_ID
+            # In a chat: peer_ids, whose answer gives the conversation_message_id staff replies name.
+            params: dict[str, Any] = {"peer_ids" if chat else "peer_id": peer, "random_id": random_id(seed, part),
+                                      "message": text, **(extra or {})}
             if message.keyboard:
                 params["keyboard"] = message.keyboard
             if message.lat is not None and message.long is not None:
                 params["lat"], params["long"] = message.lat, message.long
             if attachments:
                 params["attachment"] = ",".join(attachments)
-            ids.append(str(await self.caller.call("messages.send", params)))
+            sent = await self.caller.call("messages.send", params)
+            ids.append(str(_chat_message_id(sent) if chat else sent))
             if notes:
                 await self.caller.call("messages.send", {"peer_id": peer, "random_id": random_id(seed, -1 - part),
                                                          "message": "\n\n".join(notes)})
         return ids
+
+
+def _chat_message_id(sent: Any) -> int:
+    """The answer of ``messages.send`` with ``peer_ids``: a list with an item per peer, which holds
+    the message's ``conversation_message_id`` or the error for that peer (the bot was removed from
+    the chat, lost access to it)."""
+    item = sent[0] if isinstance(sent, list) and sent else {}
+    error = item.get("error")
+    if error or not item.get("conversation_message_id"):
+        code = int((error or {}).get("code") or 0)
+        raise VkCallError("messages.send", code, str((error or {}).get("description") or "no message id"))
+    return int(item["conversation_message_id"])
 
 
 async def run_vk(app: App, stop: asyncio.Event, *, config: VkConfig | None = None,

@@ -3,6 +3,11 @@
 Group chats (peer_id >= 2000000000) are answered only when the community is addressed (a
 mention or a reply to its message), and the answer goes to the person's private dialogue with
 the community: a conversation may show a person's name or phone, which the chat must not see.
+
+A chat that is a department's staff destination is different: the staff work there. Every
+message in it is an event of that chat (the engine ignores talk that is not for it), a reply to a
+card or a card forwarded with a message names the card by its ``conversation_message_id`` (the
+community has no other id of a chat's messages), and callback buttons are pressed there.
 """
 
 from __future__ import annotations
@@ -10,6 +15,7 @@ from __future__ import annotations
 import json
 import mimetypes
 import re
+from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any
 
@@ -105,13 +111,38 @@ def _addressed(message: dict[str, Any], group_id: int) -> tuple[bool, str]:
     return stripped != text.strip() or reply.get("from_id") == -group_id, stripped
 
 
-def parse_message(update: dict[str, Any], group_id: int) -> Inbound | None:
-    """A ``message_new`` update as an event; None for what the bot does not answer."""
+def _card_in_chat(message: dict[str, Any], group_id: int) -> str | None:
+    """The ``conversation_message_id`` of the community's message in this chat that a staff message
+    replies to, or forwards (the first such): the card it answers."""
+    peer = message.get("peer_id")
+    reply = message.get("reply_message")
+    for quoted in ([reply] if reply else []) + list(message.get("fwd_messages") or []):
+        if (quoted.get("from_id") == -group_id and quoted.get("peer_id", peer) == peer
+                and quoted.get("conversation_message_id")):
+            return str(quoted["conversation_message_id"])
+    return None
+
+
+def _staff_chat_message(update: dict[str, Any], message: dict[str, Any], group_id: int) -> Inbound:
+    """A message in a staff chat: an event of the chat itself (its answers are shown there)."""
+    _, text = _addressed(message, group_id)
+    files = [_attachment(a) for a in message.get("attachments") or []]
+    event = Event(channel=CHANNEL, user_id=str(message["from_id"]), chat_id=str(message["peer_id"]),
+                  text=text or None, attachments=tuple(files), reply_to=_card_in_chat(message, group_id),
+                  message_id=str(message.get("conversation_message_id") or "") or None, group=True)
+    return Inbound(event, update_id(update))
+
+
+def parse_message(update: dict[str, Any], group_id: int, staff_chats: Collection[int] = ()) -> Inbound | None:
+    """A ``message_new`` update as an event; None for what the bot does not answer. ``staff_chats``:
+    the peer ids of the chats that are staff destinations."""
     obj = update.get("object") or {}
     message = obj.get("message") or {}
     from_id, peer_id = int(message.get("from_id") or 0), int(message.get("peer_id") or 0)
     if from_id <= 0 or peer_id <= 0 or message.get("action"):  # communities, service messages
         return None
+    if peer_id in staff_chats:
+        return _staff_chat_message(update, message, group_id)
     text = message.get("text") or ""
     chat_peer = None
     if peer_id >= CHAT_START_ID:
@@ -148,17 +179,20 @@ def _is_start(raw: str) -> bool:
     return isinstance(data, dict) and data.get("command") == "start"
 
 
-def parse_callback(update: dict[str, Any]) -> tuple[Callback, Inbound | None] | None:
-    """A ``message_event`` (callback button): what to answer, and the event unless from a chat."""
+def parse_callback(update: dict[str, Any], staff_chats: Collection[int] = ()
+                   ) -> tuple[Callback, Inbound | None] | None:
+    """A ``message_event`` (callback button): what to answer, and the event unless from a chat
+    that is not a staff chat (citizens get no callback keyboards in chats)."""
     obj = update.get("object") or {}
     if not obj.get("event_id") or not obj.get("user_id") or not obj.get("peer_id"):
         return None
     user_id, peer_id = int(obj["user_id"]), int(obj["peer_id"])
     answer = Callback(str(obj["event_id"]), user_id, peer_id)
     payload = button_payload(obj.get("payload"))
-    if payload is None or peer_id >= CHAT_START_ID:  # no callback keyboards are ever sent to chats
+    staff_chat = peer_id in staff_chats
+    if payload is None or (peer_id >= CHAT_START_ID and not staff_chat):
         return answer, None
     cmid = obj.get("conversation_message_id")
     event = Event(channel=CHANNEL, user_id=str(user_id), chat_id=str(peer_id), payload=payload,
-                  message_id=str(cmid) if cmid else None)
+                  message_id=str(cmid) if cmid else None, group=staff_chat)
     return answer, Inbound(event, update_id(update))

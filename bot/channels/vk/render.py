@@ -195,6 +195,13 @@ def render(reply: Reply, caps: ClientCaps = FULL_CAPS) -> list[VkMessage]:
     if reply.image is not None:
         last.uploads.append(("photo", reply.image))
     last.attachments = _file_attachments(reply.files)[:MAX_ATTACHMENTS]
+    # Files brought from another messenger: pictures as photos (a picture VK cannot keep as one
+    # goes as a document), up to 10 attachments a message, the rest in messages of their own.
+    brought = [("photo" if d.mime.startswith("image/") else "doc", d) for d in reply.uploads]
+    room = MAX_ATTACHMENTS - len(last.attachments) - len(last.uploads)
+    last.uploads += brought[:room]
+    for at in range(room, len(brought), MAX_ATTACHMENTS):
+        messages.append(VkMessage(text="", uploads=brought[at:at + MAX_ATTACHMENTS]))
     return messages
 
 
