@@ -187,10 +187,11 @@ class Failure:
         return BotAPIError(self.status, self.description, retry_after=self.retry_after)
 
 
-_SUPPORTED = {"getme", "getupdates", "sendmessage", "editmessagetext", "editmessagereplymarkup",
+_SUPPORTED = {"getme", "getupdates", "getfile", "sendmessage", "editmessagetext", "editmessagereplymarkup",
               "answercallbackquery", "sendvenue", "senddocument", "sendphoto", "sendsticker", "sendvoice",
               "sendvideo", "setmycommands", "getmycommands", "deletewebhook", "setwebhook", "getwebhookinfo",
               "sendchataction"}
+DOWNLOAD_LIMIT = 20 * 1024 * 1024
 _IMAGE_MAGIC = (b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff", b"GIF87a", b"GIF89a", b"RIFF")
 _URL = re.compile(r"^(https?://[^\s/$.?#][^\s]*|tg://\S+)$", re.IGNORECASE)
 _COMMAND = re.compile(r"^[a-z0-9_]{1,32}$")
@@ -226,6 +227,9 @@ class FakeBotAPI:
         self.webhook: dict[str, Any] | None = None
         self.callbacks: dict[str, dict[str, Any]] = {}  # query id -> answer (None until answered)
         self.files: set[str] = set()  # file ids the server knows
+        self.contents: dict[str, bytes] = {}  # file id -> the file, for getFile and its download
+        self.paths: dict[str, str] = {}  # file_path given by getFile -> file id
+        self.downloads: list[str] = []  # file paths downloaded
         self.queue: list[dict[str, Any]] = []  # unconfirmed updates
         self.on_update: Callable[[dict[str, Any]], None] | None = None  # webhook delivery
         self._allowed: list[str] | None = None
@@ -354,10 +358,12 @@ class FakeBotAPI:
             contact["user_id"] = user_id
         return self._message(user_id, None, contact=contact)
 
-    def _file(self, prefix: str) -> tuple[str, str]:
+    def _file(self, prefix: str, content: bytes | None = None) -> tuple[str, str]:
         n = next(self._file_ids)
         file_id = f"{prefix}-file-{n:06d}-AgADBAAD"
         self.files.add(file_id)
+        if content is not None:
+            self.contents[file_id] = content
         return file_id, f"uniq{n}"
 
     def make_sticker(self, user_id: int) -> dict[str, Any]:
@@ -366,20 +372,31 @@ class FakeBotAPI:
             "file_id": file_id, "file_unique_id": uniq, "type": "regular", "width": 512, "height": 512,
             "is_animated": False, "is_video": False, "emoji": "👍"})
 
-    def make_photo(self, user_id: int, caption: str | None = None, *, chat_id: int | None = None) -> dict[str, Any]:
+    def make_photo(self, user_id: int, caption: str | None = None, *, chat_id: int | None = None,
+                   content: bytes | None = None) -> dict[str, Any]:
+        """A photo in three sizes; ``content`` is the largest one's file (what getFile gives)."""
         sizes = []
         for w in (90, 320, 1280):
-            file_id, uniq = self._file("photo")
+            file_id, uniq = self._file("photo", content if w == 1280 else None)
             sizes.append({"file_id": file_id, "file_unique_id": uniq, "width": w, "height": w * 3 // 4,
-                          "file_size": w * 100})
+                          "file_size": len(content) if content is not None and w == 1280 else w * 100})
         return self._message(user_id, chat_id, photo=sizes, caption=caption)
 
     def make_document(self, user_id: int, filename: str, mime: str = "application/pdf", size: int = 12345,
-                      caption: str | None = None, *, chat_id: int | None = None) -> dict[str, Any]:
-        file_id, uniq = self._file("doc")
-        return self._message(user_id, chat_id, caption=caption, document={
+                      caption: str | None = None, *, chat_id: int | None = None, content: bytes | None = None,
+                      reply_to_message_id: int | None = None, thread_id: int | None = None) -> dict[str, Any]:
+        file_id, uniq = self._file("doc", content)
+        update = self._message(user_id, chat_id, caption=caption, document={
             "file_id": file_id, "file_unique_id": uniq, "file_name": filename, "mime_type": mime,
-            "file_size": size})
+            "file_size": len(content) if content is not None else size})
+        message = update["message"]
+        if reply_to_message_id is not None:
+            sent = self.sent.get(message["chat"]["id"], {}).get(reply_to_message_id)
+            if sent is not None:
+                message["reply_to_message"] = self._api_message(sent)
+        if thread_id is not None:
+            message.update(message_thread_id=thread_id, is_topic_message=True)
+        return update
 
     def make_voice(self, user_id: int) -> dict[str, Any]:
         file_id, uniq = self._file("voice")
@@ -453,6 +470,26 @@ class FakeBotAPI:
 
     def _m_getme(self, p: dict[str, Any], f: dict[str, Any]) -> dict[str, Any]:
         return self.bot_user
+
+    def _m_getfile(self, p: dict[str, Any], f: dict[str, Any]) -> dict[str, Any]:
+        """A file for download: bots get files up to 20 MB (larger: "file is too big")."""
+        file_id = str(p.get("file_id") or "")
+        if file_id not in self.files or file_id not in self.contents:
+            raise bad_request("invalid file_id")
+        content = self.contents[file_id]
+        if len(content) > DOWNLOAD_LIMIT:
+            raise bad_request("file is too big")
+        folder = "photos" if file_id.startswith("photo") else "documents"
+        path = f"{folder}/file_{len(self.paths)}.{'jpg' if folder == 'photos' else 'bin'}"
+        self.paths[path] = file_id
+        return {"file_id": file_id, "file_unique_id": f"u{file_id[-12:]}", "file_size": len(content),
+                "file_path": path}
+
+    def download(self, path: str) -> bytes | None:
+        """The file at a ``file_path`` getFile gave (``/file/bot<token>/<path>``)."""
+        self.downloads.append(path)
+        file_id = self.paths.get(path)
+        return self.contents.get(file_id) if file_id else None
 
     async def _m_getupdates(self, p: dict[str, Any], f: dict[str, Any]) -> list[dict[str, Any]]:
         if self.webhook is not None:
@@ -633,7 +670,7 @@ class FakeBotAPI:
                 raise bad_request("file must be non-empty")
             if kind == "photo" and not content.startswith(_IMAGE_MAGIC):
                 raise bad_request("IMAGE_PROCESS_FAILED")
-            file_id, _ = self._file(kind)
+            file_id, _ = self._file(kind, content)
             return self._store(chat, kind, p, text=caption, filename=filename, content=content, file_id=file_id)
         if ref not in self.files or not ref.startswith(("photo", "doc", "sticker", "voice", "video")):
             raise bad_request("wrong file identifier/HTTP URL specified")
@@ -768,6 +805,7 @@ class FakeTelegramServer:
     async def __aenter__(self) -> FakeTelegramServer:
         app = web.Application(client_max_size=60 * 1024 * 1024)
         app.router.add_route("*", "/bot{token}/{method}", self._handle)
+        app.router.add_get("/file/bot{token}/{path:.+}", self._download)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
@@ -815,6 +853,14 @@ class FakeTelegramServer:
         except BotAPIError as exc:
             return web.json_response(exc.body(), status=exc.code)
         return web.json_response({"ok": True, "result": result})
+
+    async def _download(self, request: web.Request) -> web.Response:
+        if request.match_info["token"] != self.api.token:
+            return web.Response(status=401, text="Unauthorized")
+        content = self.api.download(request.match_info["path"])
+        if content is None:
+            return web.Response(status=404, text="Not Found")
+        return web.Response(body=content, content_type="application/octet-stream")
 
     # ------------------------------------------------------------------ webhook delivery
     def _post_later(self, update: dict[str, Any]) -> None:

@@ -269,8 +269,11 @@ class FakeVk:
 
     def push_message(self, from_id: int, text: str = "", *, peer_id: int | None = None, payload: Any = None,
                      attachments: list[dict] | None = None, geo: dict | None = None,
-                     reply_message: dict | None = None, client_info: dict | None = None) -> str:
+                     reply_message: dict | None = None, fwd_messages: list[dict] | None = None,
+                     client_info: dict | None = None) -> str:
         message = self.message(from_id, text, peer_id=peer_id, attachments=attachments)
+        if fwd_messages:
+            message["fwd_messages"] = fwd_messages
         if payload is not None:
             message["payload"] = payload if isinstance(payload, str) else json.dumps(payload)
         if geo is not None:

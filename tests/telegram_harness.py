@@ -22,7 +22,7 @@ from typing import Any
 from aiogram import Bot
 from aiogram.client.session.base import BaseSession
 from aiogram.exceptions import TelegramNetworkError
-from aiogram.methods import TelegramMethod
+from aiogram.methods import GetFile, TelegramMethod
 from aiogram.types import BufferedInputFile, InputFile, Update
 
 from bot.app import App
@@ -80,7 +80,11 @@ class MockedSession(BaseSession):
 
     async def stream_content(self, url: str, headers: dict[str, Any] | None = None, timeout: int = 30,  # noqa: ASYNC109
                              chunk_size: int = 65536, raise_for_status: bool = True) -> AsyncGenerator[bytes, None]:
-        yield b""
+        """A file's download (``…/file/bot<token>/<path>``) from the fake's files."""
+        content = self.api.download(url.split("/file/bot", 1)[1].split("/", 1)[1]) if "/file/bot" in url else None
+        if content is None:
+            raise TelegramNetworkError(method=GetFile(file_id=""), message="404 Not Found")
+        yield content
 
     async def close(self) -> None:
         return None
