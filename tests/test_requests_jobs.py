@@ -3,14 +3,10 @@ the test), deadline alerts in the department chat, the one-year retention and /f
 
 from __future__ import annotations
 
-import asyncio
 import email
-import socket
 from collections.abc import AsyncIterator
-from email.message import Message
 
 import pytest
-from aiosmtpd.smtp import SMTP, Envelope, Session
 
 from bot.app import App
 from bot.channels.email import EmailChannel
@@ -24,6 +20,7 @@ from storage.outbox import unfinished_count
 from storage.requests import audit_trail, count_message_files, count_requests, get_request, request_messages
 from storage.sent import find_tag
 from tests.conftest import FakeClock
+from tests.mail_support import Inbox, free_port
 from tests.requests_helpers import (
     HEAD,
     STAFF_CHAT,
@@ -32,37 +29,10 @@ from tests.requests_helpers import (
     write_request,
 )
 
-pytest_plugins = ["tests.requests_fixtures"]  # staff_app, tg, runner
+pytest_plugins = ["tests.requests_fixtures", "tests.mail_fixtures"]  # staff_app, tg, runner; smtp_server
 
 CLIENT = "5001"
 STAFF = "9001"
-
-
-class Inbox:
-    """An aiosmtpd handler that keeps every letter."""
-
-    def __init__(self) -> None:
-        self.letters: list[tuple[Envelope, Message]] = []
-
-    async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
-        self.letters.append((envelope, email.message_from_bytes(envelope.original_content or b"")))
-        return "250 Message accepted for delivery"
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-@pytest.fixture
-async def smtp_server() -> AsyncIterator[tuple[Inbox, int]]:
-    inbox = Inbox()
-    server = await asyncio.get_running_loop().create_server(lambda: SMTP(inbox, hostname="mail.test"),
-                                                            "127.0.0.1", 0)
-    yield inbox, int(server.sockets[0].getsockname()[1])
-    server.close()
-    await server.wait_closed()
 
 
 @pytest.fixture
@@ -101,7 +71,7 @@ async def test_answer_is_copied_by_email(mail_app: App, smtp_server: tuple[Inbox
 async def test_failing_mail_server_is_retried_then_staff_and_client_are_told(
         tg: RecordingChannel, runner: JobRunner, staff_app: App, clock: FakeClock) -> None:
     staff_app.settings.smtp_host = "127.0.0.1"
-    staff_app.settings.smtp_port = _free_port()  # nobody listens there
+    staff_app.settings.smtp_port = free_port()  # nobody listens there
     staff_app.add_channel(EmailChannel(staff_app))
     await write_request(tg, CLIENT, extra="Копию на эл. почту", email="p@example.ru")
     await tg.send(STAFF, "/answer 1 Справка готова.", chat_id=STAFF_CHAT)
