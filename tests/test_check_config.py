@@ -148,3 +148,57 @@ def test_calendar_date_of_another_year_is_an_error(files: dict[str, Path],
     code, out = _check(capsys)
     assert code == 1
     assert "2026.shortened: 2027-04-30 — дата другого года" in out
+
+
+def test_departments_without_a_staff_destination_are_named(files: dict[str, Path], capsys: pytest.CaptureFixture[str],
+                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    """The shipped file names no chats (they differ per deployment): every department is warned
+    about, with the topics whose requests would go nowhere."""
+    monkeypatch.setenv("STAFF_CHATS", "personnel=telegram:-1001;awards=telegram:-1002")
+    monkeypatch.setenv("TELEGRAM_TOKEN", "123:abc")
+    code, out = _check(capsys)
+    assert code == 0, out
+    where = f"Предупреждение: {files['directory']}: departments"
+    assert (f"{where}.selection: у отдела нет адреса для сотрудников (staff_destinations или STAFF_CHATS) — "
+            f"обращения по темам «Конкурсы и кадровый резерв», «Аттестация» никуда не попадут (клиенту при этом "
+            f"скажут, что обращение передано)") in out
+    assert f"{where}.training:" in out and f"{where}.civil_service:" in out
+    assert f"{where}.personnel:" not in out and f"{where}.awards:" not in out
+
+
+def test_destinations_on_channels_without_settings_and_old_forms(
+        files: dict[str, Path], capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    _edit(files["directory"], lambda d: d["departments"][0].update(staff_chat="-1001234567890", staff_thread=2))
+    monkeypatch.setenv("STAFF_CHATS", "personnel=-100500;awards=vk:2000000001,email:ok@lenreg.ru,max:-68012345")
+    monkeypatch.setenv("STAFF_ADMIN_IDS", "vk:5")
+    monkeypatch.setenv("DEPARTMENT_HEADS", "awards=max:7")
+    monkeypatch.setenv("VK_TOKEN", "vk1.a.token")
+    monkeypatch.setenv("VK_GROUP_ID", "77")
+    code, out = _check(capsys)
+    assert code == 0, out
+    where = f"Предупреждение: {files['directory']}: departments"
+    assert (f"{where}.selection.staff_chat: устаревшая запись — пишите staff_destinations: "
+            f"[telegram:-1001234567890/2]") in out
+    assert "Предупреждение: STAFF_CHATS: personnel: '-100500' — устаревшая запись, пишите telegram:-100500" in out
+    assert (f"{where}.personnel: адрес telegram:-100500 — канал «Telegram» в этом развёртывании не настроен "
+            f"(задайте TELEGRAM_TOKEN=<токен бота от @BotFather>): сообщения туда не дойдут") in out
+    assert f"{where}.awards: адрес email:ok@lenreg.ru — канал «электронная почта» в этом развёртывании не настроен" \
+        in out
+    assert f"{where}.awards: адрес max:-68012345 — канал «MAX» в этом развёртывании не настроен" in out
+    assert "vk:2000000001 — канал" not in out  # VK has its settings
+    assert f"{where}.awards: руководитель max:7 — канал «MAX» не настроен" in out
+    assert "STAFF_ADMIN_IDS: vk:5" not in out
+
+
+def test_bad_addresses_and_ids_are_errors(files: dict[str, Path], capsys: pytest.CaptureFixture[str],
+                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    _edit(files["directory"], lambda d: d["departments"][1].update(staff_destinations=["vk:беседа"]))
+    monkeypatch.setenv("STAFF_ADMIN_IDS", "telegram:1,admin")
+    code, out = _check(capsys)
+    assert code == 1
+    assert (f"{files['directory']}: departments.civil_service.staff_destinations: адрес 'vk:беседа': id беседы "
+            f"ВКонтакте — число 2000000000 + номер беседы, например vk:2000000001") in out
+    _edit(files["directory"], lambda d: d["departments"][1].update(staff_destinations=["vk:2000000001"]))
+    code, out = _check(capsys)
+    assert code == 1
+    assert "STAFF_ADMIN_IDS: 'admin': ожидается канал:id" in out and "Найдено ошибок: 1" in out

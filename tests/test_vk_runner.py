@@ -85,3 +85,25 @@ async def test_a_channel_that_worked_long_restarts_after_a_short_pause(
     await asyncio.wait_for(runner.supervise("vk", flaky, None, stop), 10)  # type: ignore[arg-type]
     assert runs == 3
     assert caplog.text.count("restarting in 1 s") == 2  # not 2 s after the second failure
+
+
+async def test_run_logs_the_staff_warnings_of_check_config_once(settings: Settings, monkeypatch: pytest.MonkeyPatch,
+                                                                caplog: pytest.LogCaptureFixture) -> None:
+    """`consult-bot run` says at start what check-config says: here, departments with no staff
+    destination and a destination on a channel this deployment has no settings for."""
+    values = settings.model_dump()
+    values.update(vk_token="vk1.a.token", vk_group_id=77, staff_chats="personnel=vk:2000000001;awards=telegram:-1002")
+    vk_only = Settings(_env_file=None, **values)  # type: ignore[call-arg]
+
+    async def at_once(app: App, stop: asyncio.Event) -> None:
+        return None  # the channel stops at once: run ends
+
+    monkeypatch.setattr(runner, "channel_main", lambda name: at_once)
+    caplog.set_level(logging.WARNING, logger="bot.runner")
+    assert await runner.run_channels(vk_only) == 0
+    said = [r.getMessage() for r in caplog.records if r.name == "bot.runner"]
+    assert any(m.startswith("configuration: ") and "departments.selection: у отдела нет адреса для сотрудников" in m
+               for m in said)
+    assert sum("departments.awards: адрес telegram:-1002 — канал «Telegram» в этом развёртывании не настроен" in m
+               for m in said) == 1
+    assert not any("departments.personnel" in m for m in said)
