@@ -112,7 +112,8 @@ def attachment_dict(a: Attachment, channel: str) -> dict[str, Any]:
             "url": a.url, "channel": a.channel or channel}
 
 
-def _attachment(f: dict[str, Any]) -> Attachment:
+def stored_attachment(f: dict[str, Any]) -> Attachment:
+    """A stored file as the attachment of the platform it came from."""
     return Attachment(kind=f.get("kind", "other"), file_id=f.get("file_id"), filename=f.get("filename"),
                       mime=f.get("mime"), size=f.get("size"), url=f.get("url"), channel=f.get("channel"))
 
@@ -125,7 +126,7 @@ def _carried(f: dict[str, Any]) -> bool:
 def carried_files(files: list[dict[str, Any]]) -> tuple[Attachment, ...]:
     """Stored files as they go with a message: re-sent by id on their own platform, fetched and
     uploaded anew on another (bot.files), with a note where that cannot be done."""
-    return tuple(_attachment(f) for f in files if _carried(f))
+    return tuple(stored_attachment(f) for f in files if _carried(f))
 
 
 def file_name(f: dict[str, Any]) -> str:

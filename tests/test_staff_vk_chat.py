@@ -14,8 +14,9 @@ from bot.app import App
 from bot.settings import Settings
 from handlers import texts
 from tests.conftest import FakeClock
-from tests.fake_vk_api import FakeVk, Sent
+from tests.fake_vk_api import FakeVk, Sent, sample_image
 from tests.vk_harness import GROUP_ID, VkBot, fast_config
+from tests.web.support import LINK, served
 
 pytest_plugins = ["tests.vk_fixtures"]  # fake_vk
 
@@ -139,3 +140,32 @@ async def test_the_bot_removed_from_the_staff_chat_is_listed_as_undelivered(vk_o
     [listing] = await in_chat(vk_only, STAFF, "/undelivered")
     assert listing.text.startswith("Не удалось доставить сообщений: 1")
     assert "vk, ошибка доставки: Обращение №1 · принято" in listing.text
+
+
+async def test_the_workspace_opens_a_vk_clients_file(vk_only: VkBot, fake_vk: FakeVk) -> None:
+    """/web in the VK staff chat sends the link privately; the request page gives the client's photo,
+    fetched from VK by the channel it came through."""
+    scan = sample_image(640, 480)
+    user = vk_only.user(CLIENT)
+    await user.say("Начать")
+    await user.say("Написать в отдел")
+    await user.say("Прошу справку о стаже, скан во вложении.")
+    await user.say("", attachments=[fake_vk.client_photo(CLIENT, scan)])
+    for label in ("Готово", "Согласен(на)"):
+        await user.press(label)
+    await user.say("Ирина Волкова")
+    await user.say("+7 921 765-43-21")
+    await user.press("Только в этот чат")
+    await user.press("Отправить")
+    async with served(vk_only.app) as site:
+        said, private = await in_chat(vk_only, STAFF, "/web")
+        assert said.peer_id == STAFF_CHAT and said.text == texts.WEB_LINK_SENT_PRIVATELY
+        link = LINK.search(private.text)
+        assert private.peer_id == STAFF
+        assert link is not None
+        browser = site.browser()
+        page = await browser.sign_in(link.group(0))
+        page = await browser.get("/staff/requests/1")
+        assert page.status == 200 and "Ирина Волкова" in page.text
+        status, content, _ = await browser.raw(page.link("фото"))
+        assert (status, content) == (200, scan)

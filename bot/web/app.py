@@ -11,10 +11,12 @@ from typing import TYPE_CHECKING
 
 from aiohttp import web
 
+from bot.channels.base import FileUnavailable
 from bot.web import auth, health, reports, requests_pages, visits_page
 from bot.web.context import WORKSPACE, ChannelState, ChannelStates, FetchedFile, FileFetcher, Workspace
 from bot.web.security import secure_headers, session
 from handlers import texts
+from handlers.models import Attachment
 
 if TYPE_CHECKING:
     from bot.app import App
@@ -40,18 +42,18 @@ def app_channel_states(app: App) -> ChannelStates:
 
 
 def app_files(app: App) -> FileFetcher:
-    """A file by its id, from the channel it came through, if that channel can fetch files
-    (``async fetch_file(file_id) -> bytes | FetchedFile | None``)."""
-    async def fetch(channel: str, file_id: str) -> FetchedFile | None:
-        fetcher = getattr(app.channels.get(channel), "fetch_file", None)
-        if fetcher is None:
+    """A stored file, fetched from the channel it came through (``Channel.fetch``), if that channel
+    runs here and still gives it (up to FILE_MAX_MB)."""
+    async def fetch(attachment: Attachment) -> FetchedFile | None:
+        channel = app.channels.get(attachment.channel or "")
+        if channel is None:
             return None
         try:
-            got = await fetcher(file_id)
-        except Exception:
-            log.exception("could not fetch a %s file for the web workspace", channel)
+            doc = await channel.fetch(attachment, app.settings.file_max_mb * 1024 * 1024)
+        except FileUnavailable as exc:
+            log.warning("a %s file for the web workspace not fetched: %s", attachment.channel, exc)
             return None
-        return FetchedFile(got) if isinstance(got, bytes) else got
+        return FetchedFile(doc.content, doc.mime)
 
     return fetch
 

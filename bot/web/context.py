@@ -13,6 +13,7 @@ from urllib.parse import urlsplit
 
 from aiohttp import web
 
+from handlers.models import Attachment
 from handlers.rights import Rights
 from handlers.services import Services
 from storage.workspace import Signer
@@ -34,7 +35,8 @@ class FetchedFile:
 
 
 ChannelStates = Callable[[], Awaitable[list[ChannelState]]]
-FileFetcher = Callable[[str, str], Awaitable[FetchedFile | None]]  # (channel, file id) -> the file, if it can
+# A stored file -> its content, if the channel it came through gives it.
+FileFetcher = Callable[[Attachment], Awaitable[FetchedFile | None]]
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,7 +15,14 @@ from bot.web.context import user, workspace
 from bot.web.render import download, render
 from bot.web.security import Refused, signed_in
 from handlers import texts
-from handlers.requests_common import channel_name, file_name, left_text, need_label, topic_label
+from handlers.requests_common import (
+    channel_name,
+    file_name,
+    left_text,
+    need_label,
+    stored_attachment,
+    topic_label,
+)
 from handlers.services import Services
 from storage.requests import OPEN, AuditEntry, Request, RequestMessage, audit_trail, get_request, request_messages
 from storage.workspace import QueueFilter, QueueItem, assignees, note_web, queue
@@ -240,7 +247,7 @@ async def request_file(request: web.Request) -> web.StreamResponse:
     if message is None or index >= len(message.files) or not message.files[index].get("file_id"):
         raise Refused(404, "Файл не найден", f"В обращении №{rq.id} нет такого файла.")
     f = message.files[index]
-    fetched = await ws.fetch_file(str(f.get("channel", "")), str(f["file_id"]))
+    fetched = await ws.fetch_file(stored_attachment(f))
     if fetched is None:
         raise Refused(502, "Файл недоступен", texts.WEB_FILE_UNAVAILABLE.format(
             channel=channel_name(str(f.get("channel", "")))))

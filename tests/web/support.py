@@ -17,6 +17,7 @@ from aiohttp.test_utils import TestServer
 from bot.app import App
 from bot.web import mount_staff
 from bot.web.context import FetchedFile
+from handlers.models import Attachment
 from tests.requests_helpers import RecordingChannel
 
 LINK = re.compile(r"https?://\S+/staff/login/[\w-]+")
@@ -177,7 +178,7 @@ class FakeFiles:
         self.files: dict[str, bytes] = {}
         self.asked: list[tuple[str, str]] = []
 
-    async def __call__(self, channel: str, file_id: str) -> FetchedFile | None:
-        self.asked.append((channel, file_id))
-        content = self.files.get(file_id)
+    async def __call__(self, attachment: Attachment) -> FetchedFile | None:
+        self.asked.append((attachment.channel or "", attachment.file_id or ""))
+        content = self.files.get(attachment.file_id or "")
         return None if content is None else FetchedFile(content, "application/pdf")
