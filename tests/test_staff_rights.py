@@ -143,3 +143,13 @@ async def test_a_moved_request_reaches_every_destination_of_its_new_department(
             assert card.startswith("Обращение №1 · в работе") and "Тема: Государственные награды" in card
     finally:
         await app.close()
+
+
+async def test_staff_see_staff_commands_in_their_topics_and_private_chats(forum: TelegramHarness) -> None:
+    for person in (9101, 9103, ADMIN):
+        forum.api.private_chat(person)  # they have started the bot (else Telegram knows no chat of theirs)
+    await forum.start()  # the command menus, as run_telegram sets them
+    staff_menu = {"requests", "request", "answer", "visits", "undelivered"}
+    for scope in (f"chat:{FORUM}", "chat:9101", "chat:9103", f"chat:{ADMIN}"):
+        assert staff_menu <= {c["command"] for c in forum.api.commands[scope]}, scope
+    assert not staff_menu & {c["command"] for c in forum.api.commands["default"]}

@@ -93,6 +93,11 @@ def parse_destination(text: object) -> Destination:
     return Destination(channel, rest.lower() if channel == "email" else rest, thread)
 
 
+def legacy_chat(chat_id: str, thread_id: int | None) -> Destination:
+    """The deprecated ``staff_chat``/``staff_thread`` of a department: a Telegram chat (and topic)."""
+    return Destination("telegram", chat_id, thread_id, legacy=True)
+
+
 def parse_person(text: object) -> str:
     """``telegram:123`` (a staff member, head or admin) -> the same, normalised; raises ValueError."""
     raw = str(text).strip()

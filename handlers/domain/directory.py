@@ -8,7 +8,7 @@ from typing import Any, Literal
 
 from pydantic import Field, ValidationInfo, field_validator, model_validator
 
-from handlers.domain.addresses import Destination, parse_destination, parse_person
+from handlers.domain.addresses import Destination, legacy_chat, parse_destination, parse_person
 from handlers.domain.fields import Hours, Ident, Strict, _email, _phone
 
 
@@ -91,7 +91,7 @@ class Department(Strict):
         """Every staff destination, the deprecated ``staff_chat`` included."""
         found = [parse_destination(d) for d in self.staff_destinations]
         if self.staff_chat is not None:
-            legacy = Destination("telegram", self.staff_chat, self.staff_thread, legacy=True)
+            legacy = legacy_chat(self.staff_chat, self.staff_thread)
             if all(d.key != legacy.key for d in found):
                 found.append(legacy)
         return found
