@@ -169,3 +169,17 @@ async def test_the_workspace_opens_a_vk_clients_file(vk_only: VkBot, fake_vk: Fa
         assert page.status == 200 and "Ирина Волкова" in page.text
         status, content, _ = await browser.raw(page.link("фото"))
         assert (status, content) == (200, scan)
+
+
+async def test_the_log_names_a_chat_the_community_is_added_to(vk_only: VkBot, fake_vk: FakeVk,
+                                                              caplog: pytest.LogCaptureFixture) -> None:
+    """How an administrator learns a chat's address: the bot writes it to the log when added."""
+    for peer in (2_000_000_003, STAFF_CHAT):
+        message = fake_vk.message(701, "", peer_id=peer)
+        message["action"] = {"type": "chat_invite_user", "member_id": -GROUP_ID}
+        await vk_only.handled(fake_vk.push_other("message_new", {"message": message, "client_info": {}}))
+    said = [r.getMessage() for r in caplog.records if r.name == "bot.channels.vk"]
+    assert ("VK: the community was added to chat vk:2000000003 (not a staff chat; to make it one: "
+            "STAFF_CHATS=<department>=vk:2000000003)") in said
+    assert f"VK: the community was added to chat vk:{STAFF_CHAT}" in said
+    assert fake_vk.sent_to(2_000_000_003) == []  # nothing said in the chat

@@ -41,7 +41,15 @@ from bot.channels.vk.api_pool import (
     VkUnreachable,
     make_vk,
 )
-from bot.channels.vk.events import CHAT_START_ID, Callback, Inbound, parse_callback, parse_message, update_id
+from bot.channels.vk.events import (
+    CHAT_START_ID,
+    Callback,
+    Inbound,
+    community_added,
+    parse_callback,
+    parse_message,
+    update_id,
+)
 from bot.channels.vk.files import VkFileError, download, upload
 from bot.channels.vk.longpoll import LongPollWorker, Updates
 from bot.channels.vk.render import FULL_CAPS, MAX_TEXT, ClientCaps, VkMessage, render
@@ -223,6 +231,10 @@ class VkChannel(Channel):
         kind = update.get("type")
         inbound: Inbound | None = None
         if kind == "message_new":
+            joined = community_added(update, self.config.group_id)
+            if joined is not None:  # a chat id is no personal data; the administrator needs it
+                log.warning("VK: the community was added to chat vk:%d%s", joined, "" if joined in self.staff_chats()
+                            else f" (not a staff chat; to make it one: STAFF_CHATS=<department>=vk:{joined})")
             inbound = parse_message(update, self.config.group_id, self.staff_chats())
         elif kind == "message_event":
             parsed = parse_callback(update, self.staff_chats())

@@ -171,6 +171,17 @@ def parse_message(update: dict[str, Any], group_id: int, staff_chats: Collection
                    _caps(obj.get("client_info")))
 
 
+def community_added(update: dict[str, Any], group_id: int) -> int | None:
+    """The peer id of a chat the community was just added to (a ``chat_invite_user`` service
+    message naming it), else None: what an administrator needs for ``STAFF_CHATS``."""
+    message = (update.get("object") or {}).get("message") or {}
+    action = message.get("action") or {}
+    if action.get("type") == "chat_invite_user" and action.get("member_id") == -group_id:
+        peer = int(message.get("peer_id") or 0)
+        return peer if peer >= CHAT_START_ID else None
+    return None
+
+
 def _is_start(raw: str) -> bool:
     try:
         data = json.loads(raw)
