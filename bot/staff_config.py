@@ -38,8 +38,9 @@ def staff_warnings(settings: Settings, directory: Directory) -> list[str]:
         where = f"{source}: departments.{dep.id}"
         if not dep.destinations:
             topics = [f"«{t.short}»" for t in directory.topics if t.department == dep.id]
-            lost = (f"обращения по темам {', '.join(topics)} никуда не попадут (клиенту при этом скажут, что "
-                    f"обращение передано)" if topics else "записи на приём и сводки никуда не попадут")
+            about = f"{'темам' if len(topics) > 1 else 'теме'} {', '.join(topics)}"
+            lost = (f"обращения по {about} никуда не попадут (клиенту при этом скажут, что обращение передано)"
+                    if topics else "записи на приём и сводки никуда не попадут")
             out.append(f"{where}: у отдела нет адреса для сотрудников (staff_destinations или STAFF_CHATS) — {lost}")
         for d in dep.destinations:
             if d.channel not in configured:
