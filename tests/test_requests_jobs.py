@@ -68,6 +68,19 @@ async def test_answer_is_copied_by_email(mail_app: App, smtp_server: tuple[Inbox
     assert "emailed" in [e.action for e in await audit_trail(mail_app.services.db, 1)]
 
 
+async def test_staff_files_go_with_the_email_copy(mail_app: App, smtp_server: tuple[Inbox, int]) -> None:
+    inbox, _ = smtp_server
+    tg = RecordingChannel(mail_app, files={"BQAD-scan": b"%PDF-1.4 scan"})
+    await write_request(tg, CLIENT, extra="Копию на эл. почту", email="p@example.ru")
+    scan = (Attachment("document", file_id="BQAD-scan", filename="справка.pdf", mime="application/pdf"),)
+    await tg.send(STAFF, "/answer 1 Справка во вложении.", chat_id=STAFF_CHAT, attachments=scan)
+    assert [f.file_id for f in tg.outgoing(CLIENT)[-1].reply.files] == ["BQAD-scan"]  # re-sent by its id
+    [(_, letter)] = inbox.letters
+    [attached] = list(letter.iter_attachments())
+    assert (attached.get_filename(), attached.get_content_type(), attached.get_payload(decode=True)) == (
+        "справка.pdf", "application/pdf", b"%PDF-1.4 scan")
+
+
 async def test_failing_mail_server_is_retried_then_staff_and_client_are_told(
         tg: RecordingChannel, runner: JobRunner, staff_app: App, clock: FakeClock) -> None:
     staff_app.settings.smtp_host = "127.0.0.1"
