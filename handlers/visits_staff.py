@@ -27,7 +27,7 @@ from handlers.inputs import full_year, make_date, parse_id
 from handlers.jobs import daily, job_handler
 from handlers.models import Button, Outgoing, Reply
 from handlers.personal import forget_hook
-from handlers.rights import scope
+from handlers.rights import scope as departments_in_scope
 from handlers.services import Services
 from handlers.survey_invites import invitation_delay, schedule_invitation
 from handlers.visits_common import (
@@ -200,7 +200,7 @@ def _scope(ctx: Context, args: str) -> tuple[list[str], list[str]] | None:
     """Departments a command is about and the remaining words; None after telling what is wrong.
     A staff chat speaks for its own department; a person elsewhere for those he sees (an admin:
     any, or all)."""
-    allowed = scope(ctx.services, ctx.event)
+    allowed = departments_in_scope(ctx.services, ctx.event)
     words = args.split()
     if words:
         dep = _department_by_word(ctx, words[0])
