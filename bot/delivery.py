@@ -81,7 +81,7 @@ class Sender:
         # An answer in the event's own chat goes through the channel object the event came through
         # (the tests run several consoles side by side); anything else through the app's channel.
         same_chat = (here is not None and via is not None and via.name == row.channel
-                     and row.chat_id == here.chat_id)
+                     and row.chat_id == here.chat_id and row.thread_id in (None, here.thread_id))
         channel = via if same_chat else self.app.channel_for(row.channel)
         if channel is None:
             configured = row.channel in self.app.configured
