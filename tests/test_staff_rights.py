@@ -84,6 +84,15 @@ async def test_a_forum_group_keeps_its_departments_apart(forum: TelegramHarness)
     await h.send_to_chat(FORUM, STAFF, "Коллеги, кто возьмёт №1?", thread_id=PERSONNEL_TOPIC)
     assert len(h.sent(FORUM)) == sent
 
+    # a request moved to the other department from its card: the other topic gets it anew
+    await _request(h, 5003, "Прошу выдать копию приказа о переводе.")
+    card = next(m for m in h.sent(FORUM) if m.text.startswith("Обращение №3"))
+    await h.press(STAFF, "Изменить тему", chat_id=FORUM, message_id=card.message_id)
+    await h.press(STAFF, "Государственные награды", chat_id=FORUM)  # on the chooser
+    assert _in_topic(h, PERSONNEL_TOPIC)[-1].startswith("Обращение №3 передано")
+    assert _in_topic(h, AWARDS_TOPIC)[-2] == texts.ST_MOVED_IN.format(number=3)
+    assert _in_topic(h, AWARDS_TOPIC)[-1].startswith("Обращение №3 · принято")
+
 
 async def test_listed_staff_work_from_their_private_dialogue(forum: TelegramHarness) -> None:
     h = forum
