@@ -202,8 +202,10 @@ async def staff_reply(ctx: Context) -> bool:
     """A staff member replies (Reply) to a request card or a clarify prompt: in a staff chat, or in
     his private dialogue with the bot (a card /request showed him there)."""
     ev = ctx.event
-    if ev.reply_to is None or (ev.group and not ctx.services.is_staff_chat(ev.channel, ev.chat_id)):
+    if ev.reply_to is None:
         return False
+    if not ctx.services.is_staff_chat(ev.channel, ev.chat_id) and (ev.group or not ctx.is_staff()):
+        return False  # an ordinary group, or a citizen's own dialogue
     if (ev.text or "").lstrip().startswith("/"):
         return False  # a command, even when written as a reply, is a command
     tag = await find_tag(ctx.services.db, ev.channel, ev.chat_id, ev.reply_to)
