@@ -46,6 +46,10 @@ class Event:
     # The channel's id of the update (Telegram update_id, VK event_id, MAX message or callback id):
     # an update delivered again (a crash, a webhook retry) is recognised and answered once.
     update_id: str | None = None
+    # Written in a group chat that is not a staff chat: others read the answers, so nothing personal
+    # is shown or asked there; ``dialogue_url`` opens the person's private dialogue with the bot.
+    group: bool = False
+    dialogue_url: str | None = None
 
     @property
     def key(self) -> tuple[str, str]:
@@ -114,7 +118,9 @@ class Outgoing:
     ``department``: whose staff may see it if it cannot be delivered; ``person``: the client
     (``channel:user id``) whose data it carries, so that forgetting him removes it; ``hook``: the
     name of a ``handlers.jobs.delivery_hook`` told the outcome, with ``hook_args``; ``bulk``: sent
-    paced under the messenger's limits (nobody waits for it)."""
+    paced under the messenger's limits (nobody waits for it); ``edit``: the id of a message the bot
+    sent to that chat earlier, to be replaced by this reply where the channel can edit its own
+    messages (nothing is sent where it cannot)."""
 
     address: Address
     reply: Reply
@@ -124,6 +130,7 @@ class Outgoing:
     hook: str | None = None
     hook_args: dict[str, Any] | None = None
     bulk: bool = False
+    edit: str | None = None
 
 
 def reply_to_payload(reply: Reply) -> dict[str, Any]:

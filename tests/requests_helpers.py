@@ -111,7 +111,10 @@ async def write_request(ch: RecordingChannel, user: str, text: str = REQUEST_TEX
     await ch.send(user, "Согласен(на)")
     await ch.send(user, "Пётр Сидоров")
     await ch.send(user, "+7 911 000-11-22")
-    await ch.send(user, extra)
+    answer = await ch.send(user, extra)
+    if extra != "1":  # a copy by e-mail or a call back: a purpose of its own, its own consent
+        assert "Согласие на обработку персональных данных" in answer
+        await ch.send(user, "Согласен(на)")
     if email:
         await ch.send(user, email)
     return await ch.send(user, "Отправить")

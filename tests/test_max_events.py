@@ -106,7 +106,7 @@ def test_a_staff_reply_to_a_card_in_a_group_names_the_card(fake: FakeMax) -> Non
     got = last(fake)
     assert got.event == Event(channel="max", user_id="501", chat_id=str(chat),
                               text="Добрый день! Справку можно получить в каб. 12.", user_name="Ольга Иванова",
-                              reply_to=card, message_id=reply)
+                              reply_to=card, message_id=reply, group=True)
     assert (got.group, got.addressed) == (True, True)
 
 

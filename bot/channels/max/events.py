@@ -175,7 +175,7 @@ def _message(update: Update, me: Me) -> Inbound:
             text = stripped
     event = Event(channel=CHANNEL, user_id=str(sender["user_id"]), chat_id=str(chat_id), text=text,
                   contact=shared, attachments=files, user_name=user_name(sender), reply_to=reply_to,
-                  message_id=message["body"]["mid"])
+                  message_id=message["body"]["mid"], group=group)
     return Inbound(update["update_type"], key, event, chat_id, group, addressed, urls=urls)
 
 
@@ -192,7 +192,7 @@ def _callback(update: Update) -> Inbound:
     event = None
     if payload is not None and chat_id is not None:
         event = Event(channel=CHANNEL, user_id=str(user["user_id"]), chat_id=str(chat_id), payload=payload,
-                      user_name=user_name(user), message_id=message["body"]["mid"])
+                      user_name=user_name(user), message_id=message["body"]["mid"], group=group)
     return Inbound("message_callback", key, event, chat_id, group, callback_id=callback["callback_id"])
 
 
