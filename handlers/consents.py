@@ -74,6 +74,7 @@ class Withdraw(Step):
         if option_id != "yes":
             ctx.say(texts.WITHDRAW_KEPT)
         elif await withdraw(ctx, purpose):
+            ctx.erased = True
             ctx.say(texts.WITHDRAWN.format(purpose=texts.CONSENT_PURPOSES[purpose]))
         else:
             ctx.say(texts.WITHDRAW_NOTHING)

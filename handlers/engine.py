@@ -181,6 +181,7 @@ class Context:
         self.outbox: list[Outgoing] = []
         self.show_screen = True
         self.aside = False  # the step handed typed text on to the step before it (step_aside)
+        self.erased = False  # personal data was deleted: make it leave the database files at once
         self.now: datetime = services.clock()
         # Results computed once per event (the free visit slots: the screen that checks a pressed
         # button and the screen shown next both need them); cleared by whatever changes them.
@@ -307,6 +308,7 @@ class Handled:
     messages: list[Queued] = field(default_factory=list)
     screen: list[Outgoing] = field(default_factory=list)
     duplicate: bool = False  # the update was handled before: nothing was done again
+    erased: bool = False  # personal data was deleted (the database files were checkpointed)
 
     @property
     def outgoing(self) -> list[Outgoing]:
@@ -362,6 +364,8 @@ class Engine:
                     try:
                         async with db.unit(lock=lock_id(event.key)) as unit:
                             handled = await self._process(event, here, unit)
+                        if handled.erased:
+                            await self._checkpoint()
                         return handled
                     except StateConflict:
                         log.warning("state of %s:%s changed concurrently, retrying (%d)", *event.key, attempt + 1)
@@ -419,7 +423,16 @@ class Engine:
             state.recent = [*state.recent, event.update_id][-RECENT_UPDATES:]
         await save_state(db, event.channel, event.user_id, event.chat_id, state, ctx.now)
         messages = await put_messages(db, [new_message(o) for o in durable + ctx.outbox], ctx.now, DELIVERY_LEASE)
-        return Handled(messages=messages, screen=screen)
+        return Handled(messages=messages, screen=screen, erased=ctx.erased)
+
+    async def _checkpoint(self) -> None:
+        """After a person's data was deleted (/forget, a consent withdrawn): SQLite's write-ahead
+        log still holds the pages as they were; copied into the file (where secure_delete zeroed
+        the rows) and truncated now, not at the next periodic checkpoint."""
+        try:
+            await self.services.db.checkpoint()
+        except Exception as exc:  # the periodic checkpoint will do it
+            log.warning("checkpoint after an erasure failed: %s", describe(exc))
     async def _staff_chat(self, ctx: Context) -> None:
         """A staff chat is no citizen's conversation: routers (replies to cards), action buttons and
         staff commands work there; other talk among staff is not for the bot, and no screen is shown."""

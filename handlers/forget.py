@@ -19,7 +19,7 @@ from __future__ import annotations
 import logging
 
 from handlers import texts
-from handlers.engine import HOME, Context, Option, Screen, Step, command, step
+from handlers.engine import HOME, Context, Option, Screen, Step, command, describe, step
 from handlers.models import Address, Outgoing, Reply
 from handlers.personal import FORGET_HOOKS, person_of
 from handlers.requests_common import CLARIFY_TAG, TAG, staff_address
@@ -53,6 +53,7 @@ class ForgetStep(Step):
             ctx.say(texts.FORGET_KEPT)
             return
         complete = await forget_client(ctx)
+        ctx.erased = True
         # Nothing of the conversation is kept: no answers, no drafts, no navigation history.
         ctx.state.step, ctx.state.params, ctx.state.stack, ctx.state.data = HOME, {}, [], {}
         ctx.say(texts.FORGET_DONE if complete else texts.FORGET_PARTLY)
@@ -83,9 +84,10 @@ async def forget_client(ctx: Context) -> bool:
         try:
             async with db.transaction():  # a savepoint: a failed statement must not end the whole unit
                 await hook(services, client)
-        except Exception:
+        except Exception as exc:
             complete = False
-            log.exception("forget hook %s failed for client %d", getattr(hook, "__name__", hook), client.id)
+            log.error("forget hook %s failed for client %d: %s", getattr(hook, "__name__", hook), client.id,
+                      describe(exc))
     await end_consents(db, person, None, now=ctx.now, why="forgotten")
     await delete_client(db, ev.channel, ev.user_id)
     _tell_staff(ctx, requests_by=_numbers(departments, "request:"), visits_by=_numbers(departments, "visit:"))

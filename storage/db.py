@@ -59,6 +59,10 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_en
 from sqlalchemy.sql import Executable
 
 log = logging.getLogger(__name__)
+# SQLAlchemy logs every statement at INFO and the rows it read at DEBUG once the root logger is
+# that verbose; rows hold clients' names, phones and texts. Its engine log stays at WARNING, where
+# a failed statement shows no parameters (hide_parameters); ``echo=True`` still works for a developer.
+logging.getLogger("sqlalchemy.engine").setLevel(logging.WARNING)
 MIGRATIONS = Path(__file__).parent / "migrations"
 T = TypeVar("T")
 

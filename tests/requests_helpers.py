@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 from bot.app import App
 from bot.channels.antiflood import MemoryFloodGuard
-from bot.channels.base import Channel, Here, Unreachable
+from bot.channels.base import Channel, Here, SendFailed, Unreachable
 from bot.channels.console import render_text
 from bot.settings import Settings
 from handlers.models import Address, Attachment, Event, Outgoing, Reply
@@ -27,12 +27,25 @@ class _Recorder(Channel):
     async def send(self, address: Address, reply: Reply, *, key: str, here: Here | None = None) -> list[str]:
         if address.chat_id in self.owner.unreachable:
             raise Unreachable("blocked by the user")
+        if address.chat_id in self.owner.down:
+            raise SendFailed("the chat cannot be reached for now", transient=True)
         self.owner._next += 1
         message_id = str(self.owner._next)
         self.owner.sent.append((message_id, Outgoing(address, reply)))
         if here is not None:
             self.owner._shown.append(render_text(reply))
         return [message_id]
+
+    async def edit(self, address: Address, message_id: str, reply: Reply) -> bool:
+        """Like Telegram: the bot's own message gets the new text and loses its buttons."""
+        if address.chat_id in self.owner.down:
+            raise SendFailed("the chat cannot be reached for now", transient=True)
+        for i, (sent_id, out) in enumerate(self.owner.sent):
+            if sent_id == message_id and out.address.chat_id == address.chat_id:
+                self.owner.sent[i] = (sent_id, Outgoing(out.address, Reply(reply.text, tag=out.reply.tag)))
+                self.owner.edited.append((address.chat_id, message_id))
+                return True
+        raise SendFailed("message to edit not found", transient=False)
 
 
 @dataclass
@@ -43,6 +56,8 @@ class RecordingChannel:
     app: App
     name: str = "telegram"
     unreachable: set[str] = field(default_factory=set)  # chat ids whose users blocked the bot
+    down: set[str] = field(default_factory=set)  # chat ids that cannot be reached for now (sending fails)
+    edited: list[tuple[str, str]] = field(default_factory=list)  # (chat id, message id) of edited messages
     sent: list[tuple[str, Outgoing]] = field(default_factory=list)
     _next: int = 100
     _shown: list[str] = field(default_factory=list)

@@ -195,7 +195,9 @@ ST_BAD_BUTTON = "Не понял эту кнопку (она устарела и
 ST_BAD_DATE = "Не понял дату. Напишите так: /deadline {number} 25.03.2026"
 ST_NOT_SHORTER = "Новый срок должен быть не раньше сегодняшнего дня и раньше текущего ({due})."
 ST_ANSWER_ACCEPTED = "Ответ по обращению №{number} принят и отправляется клиенту ({channel})."
-ST_ANSWER_EMAIL = "Копия уйдёт на {email}."
+# Not the address itself: this line stays in the chat, untied to the request's card, whose edit
+# removes the client's data when he asks (the card shows the address).
+ST_ANSWER_EMAIL = "Копия уйдёт на электронную почту клиента (адрес — в карточке обращения)."
 ST_QUESTION_ACCEPTED = "Вопрос по обращению №{number} отправляется клиенту. Его ответ придёт сюда."
 ST_CLOSED = "Обращение №{number} закрыто без ответа через бот."
 ST_NOT_DELIVERED = (
