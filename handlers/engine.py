@@ -337,12 +337,23 @@ DELIVERY_LEASE = timedelta(minutes=2)
 RECENT_UPDATES = 20  # update ids remembered per person: redeliveries come soon after the first
 
 
+def scoped(services: Services, out: Outgoing) -> Outgoing:
+    """A message to a department's staff chat is that department's business (/undelivered shows
+    it to them and to nobody else) even when the flow did not say so."""
+    if out.department is None:
+        department = services.staff_chats.get((out.address.channel, out.address.chat_id))
+        if department is not None:
+            return replace(out, department=department)
+    return out
+
+
 async def queue(services: Services, outs: list[Outgoing], *, bulk: bool = False) -> list[Queued]:
     """Write messages to the outbox within the caller's unit; returns those to deliver after the
     commit (a job's, a routine's, a delivery hook's messages)."""
     if bulk:
         outs = [replace(o, bulk=True) for o in outs]
-    return await put_messages(services.db, [new_message(o) for o in outs], services.clock(), DELIVERY_LEASE)
+    return await put_messages(services.db, [new_message(scoped(services, o)) for o in outs], services.clock(),
+                              DELIVERY_LEASE)
 
 
 class Engine:
@@ -422,7 +433,8 @@ class Engine:
         if event.update_id is not None:
             state.recent = [*state.recent, event.update_id][-RECENT_UPDATES:]
         await save_state(db, event.channel, event.user_id, event.chat_id, state, ctx.now)
-        messages = await put_messages(db, [new_message(o) for o in durable + ctx.outbox], ctx.now, DELIVERY_LEASE)
+        messages = await put_messages(db, [new_message(scoped(self.services, o)) for o in durable + ctx.outbox],
+                                      ctx.now, DELIVERY_LEASE)
         return Handled(messages=messages, screen=screen, erased=ctx.erased)
 
     async def _checkpoint(self) -> None:
