@@ -38,7 +38,7 @@ from bot.channels.vk.api_pool import (
     make_vk,
 )
 from bot.channels.vk.events import CHAT_START_ID, Callback, Inbound, parse_callback, parse_message, update_id
-from bot.channels.vk.files import upload
+from bot.channels.vk.files import VkFileError, upload
 from bot.channels.vk.longpoll import LongPollWorker, Updates
 from bot.channels.vk.render import FULL_CAPS, MAX_TEXT, ClientCaps, VkMessage, render
 from handlers import texts
@@ -287,9 +287,9 @@ class VkChannel(Channel):
                 except VkUnreachable:
                     raise
                 except Exception as exc:
-                    # not its name: a client's file may be named after him
+                    # not its name (a client's file may be named after him); our own errors say why
                     log.error("VK: a %s for %s not uploaded (%s); sending the text with a note", kind, peer,
-                              type(exc).__name__)
+                              exc if isinstance(exc, VkFileError) else type(exc).__name__)
                     notes.append(texts.VK_FILE_UNAVAILABLE.format(name=doc.filename))
             text = message.text
             if notes and len(text) + sum(len(n) + 2 for n in notes) <= MAX_TEXT:
