@@ -177,7 +177,7 @@ async def schedule_invitation(services: Services, channel: str, user_id: str, ch
 async def invite_after_consultation(ctx: Context) -> None:
     """Called when a result card is shown: at most one look at the database per client a day."""
     today = local_day(ctx.services, ctx.now).isoformat()
-    if ctx.data.get(CHECKED_MARK) == today or ctx.is_staff():
+    if ctx.data.get(CHECKED_MARK) == today or ctx.is_staff() or ctx.event.group:  # not into a group chat
         return
     ctx.data[CHECKED_MARK] = today
     ev = ctx.event
