@@ -125,9 +125,11 @@ class LimitedBotAPI:
 
 
 async def schedule_invitations(app: Any, count: int) -> None:
-    """What happens after consultations: one invitation per client, due now (the real rules apply)."""
+    """What happens after consultations: one invitation per client who agreed to get them, due now
+    (the real rules apply)."""
     from datetime import timedelta
 
+    from handlers.personal import grant_consent
     from handlers.survey_invites import schedule_invitation
 
     sem = asyncio.Semaphore(8)
@@ -135,6 +137,7 @@ async def schedule_invitations(app: Any, count: int) -> None:
     async def one(n: int) -> None:
         uid = str(user_id(n))
         async with sem:
+            await grant_consent(app.services, f"telegram:{uid}", "survey")
             if await schedule_invitation(app.services, "telegram", uid, uid, "consultation", timedelta(0)) is None:
                 raise RuntimeError(f"client {uid} was not invited")
 

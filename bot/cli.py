@@ -5,12 +5,15 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import secrets
 import sys
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from bot.settings import Settings
+from pydantic import SecretStr
+
+from bot.settings import MIN_SALT, Settings
 from handlers.domain.fields import ConfigError
 
 if TYPE_CHECKING:
@@ -32,12 +35,24 @@ def _config_problem(exc: ConfigError) -> int:
     return 2
 
 
+def demo_salt(settings: Settings) -> Settings:
+    """The demo makes its own key once and keeps it beside its database (data/survey-salt)."""
+    if settings.salt_problem() is None:
+        return settings
+    path = settings.data_dir / "survey-salt"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_urlsafe(MIN_SALT), encoding="utf-8")
+        path.chmod(0o600)
+    return settings.model_copy(update={"survey_salt": SecretStr(path.read_text(encoding="utf-8").strip())})
+
+
 async def _demo(settings: Settings) -> int:
     from bot.app import App
     from bot.channels.console import ConsoleChannel
     from bot.scheduler import JobRunner
 
-    app = await App.create(settings)
+    app = await App.create(demo_salt(settings))
     console = ConsoleChannel(app)
     app.add_channel(console)
     app.fallback = console
@@ -116,9 +131,10 @@ def check_config(settings: Settings) -> int:
         print(f"Предупреждение: {settings.calendar_file}: {warning}")
     for warning in staff_warnings(settings, directory):
         print(f"Предупреждение: {warning}")
-    if settings.survey_salt.get_secret_value() == "change-me":
-        print("Предупреждение: SURVEY_SALT не задан — задайте длинное случайное значение, иначе по базе можно "
-              "узнать, кто из приглашённых прошёл опрос.")
+    if (problem := settings.salt_problem()) is not None:
+        print(f"Предупреждение: {problem} — `consult-bot run` не запустится. Задайте длинное случайное значение "
+              "(например, `python3 -c 'import secrets; print(secrets.token_urlsafe(32))'`), иначе по копии базы "
+              "можно узнать, кто из приглашённых прошёл опрос.")
     unverified = [t for t in directory.out_of_scope if t.verify]
     if directory.visit_place.verify or unverified:
         print(f"Требуют сверки администратором (verify: true): место приёма — "

@@ -26,6 +26,7 @@ from bot.files import FileCarrier
 from bot.pacing import bulk
 from handlers.engine import describe, queue, queued_outgoing
 from handlers.jobs import DELIVERY_HOOKS
+from handlers.models import Outgoing
 from storage.outbox import Queued, claim_due, delivered, given_up, retry_later
 from storage.sent import record_sent
 
@@ -87,6 +88,8 @@ class Sender:
             configured = row.channel in self.app.configured
             return Outcome(error=f"channel {row.channel} is {'not connected now' if configured else 'not set up'}",
                            transient=configured)
+        if out.edit is not None:
+            return await self._edit(channel, row, out)
         try:
             reply = await files.prepare(out)
             if row.bulk:
@@ -108,6 +111,25 @@ class Sender:
         if same_chat and here is not None:
             here.shown += len(ids)
         return Outcome(ids=ids)
+
+    async def _edit(self, channel: Channel, row: Queued, out: Outgoing) -> Outcome:
+        """Replace a message the bot sent earlier. Where the channel cannot edit, or the message can
+        no longer be edited (deleted, too old), there is nothing to deliver: the row is done."""
+        assert out.edit is not None
+        try:
+            edited = await channel.edit(out.address, out.edit, out.reply)
+        except SendFailed as exc:
+            if exc.transient:
+                return Outcome(error=str(exc) or type(exc).__name__, transient=True)
+            log.info("%s: message %s in chat %s could not be edited (%s)", row.channel, out.edit, _chat(row), exc)
+            return Outcome()
+        except Exception as exc:
+            log.error("%s: editing message %s failed: %s", row.channel, out.edit, describe(exc))
+            return Outcome()
+        if not edited:
+            log.info("%s: cannot edit its messages; message %s in chat %s left as it is", row.channel, out.edit,
+                     _chat(row))
+        return Outcome()
 
     async def _finish(self, outcomes: list[tuple[Queued, Outcome]], depth: int) -> None:
         services = self.app.services

@@ -9,11 +9,12 @@ import asyncio
 import gc
 import logging
 import signal
+import sys
 
 from bot.app import App
 from bot.channels.registry import CHANNELS, ChannelMain, channel_main, configured_channels
 from bot.scheduler import JobRunner
-from bot.settings import Settings
+from bot.settings import MIN_SALT, Settings
 from bot.staff_config import staff_warnings
 
 log = logging.getLogger(__name__)
@@ -23,6 +24,13 @@ def no_channels_text() -> str:
     lines += [f"  {spec.what_to_set}" for spec in CHANNELS if spec.name != "email"]
     lines.append("Попробовать бота без токенов: consult-bot demo")
     return "\n".join(lines)
+
+
+def salt_text(problem: str) -> str:
+    return (f"{problem}: бот не запущен. Задайте в окружении или в .env длинное случайное значение, не короче "
+            f"{MIN_SALT} символов, например:\n  SURVEY_SALT=$(python3 -c 'import secrets; "
+            "print(secrets.token_urlsafe(32))')\nБез него по копии базы можно узнать, кто ответил на анкету. "
+            "Потом его не меняйте: прежние отметки «уже ответил» перестанут узнаваться.")
 
 
 HEALTHY_RUN = 60.0  # seconds: a channel that worked this long before failing restarts after a short pause
@@ -53,6 +61,9 @@ async def run_channels(settings: Settings) -> int:
     names = configured_channels(settings)
     if not [n for n in names if n != "email"]:
         print(no_channels_text())
+        return 2
+    if (problem := settings.salt_problem()) is not None:
+        print(salt_text(problem), file=sys.stderr)
         return 2
     channels = {name: channel_main(name) for name in names}
     app = await App.create(settings)

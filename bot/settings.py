@@ -12,6 +12,9 @@ from typing import Literal
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+DEFAULT_SALT = "change-me"
+MIN_SALT = 32  # characters of SURVEY_SALT at least
+
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore",
@@ -108,5 +111,16 @@ class Settings(BaseSettings):
     smtp_tls: bool = False  # implicit TLS from the first byte (port 465)
 
     # --- personal data and surveys
-    survey_salt: SecretStr = SecretStr("change-me")
+    survey_salt: SecretStr = SecretStr(DEFAULT_SALT)
     log_level: str = "INFO"
+
+    def salt_problem(self) -> str | None:
+        """Why SURVEY_SALT will not do for real work (``consult-bot run`` refuses it), or None. The
+        survey's anonymity rests on this key: with a known one, whoever holds a copy of the database
+        computes every client's receipt and sees who answered (storage.survey)."""
+        salt = self.survey_salt.get_secret_value()
+        if salt == DEFAULT_SALT:
+            return "SURVEY_SALT не задан"
+        if len(salt) < MIN_SALT:
+            return f"SURVEY_SALT короче {MIN_SALT} символов"
+        return None

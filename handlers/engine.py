@@ -80,9 +80,11 @@ class Screen:
 
 
 class Step:
-    """Base class of every step. Subclasses set ``name`` and override what they need."""
+    """Base class of every step. Subclasses set ``name`` and override what they need; a step that
+    shows or asks for personal data sets ``personal`` (it is never shown in a group chat)."""
 
     name: ClassVar[str]
+    personal: ClassVar[bool] = False
 
     async def screen(self, ctx: Context) -> Screen:
         raise NotImplementedError
@@ -182,6 +184,8 @@ class Context:
         self.replies: list[Reply] = []
         self.outbox: list[Outgoing] = []
         self.show_screen = True
+        self.aside = False  # the step handed typed text on to the step before it (step_aside)
+        self.erased = False  # personal data was deleted: make it leave the database files at once
         self.now: datetime = services.clock()
         # Results computed once per event (the free visit slots: the screen that checks a pressed
         # button and the screen shown next both need them); cleared by whatever changes them.
@@ -233,6 +237,13 @@ class Context:
         if not keep_data:
             self.state.data = {k: v for k, v in self.state.data.items() if k.startswith("_")}
 
+    def step_aside(self) -> None:
+        """From ``on_text``: this step does not take what was typed (an optional question the person
+        passed over); back to the step before it, which gets the text instead."""
+        if not self.back():
+            self.home(keep_data=True)
+        self.aside = True
+
     def is_staff(self) -> bool:
         return self.services.is_staff(self.event)
 
@@ -268,6 +279,29 @@ def render(screen: Screen, state: State) -> Reply:
                  menu=screen.menu)
 
 
+# The parameter of the link to the private dialogue (Telegram: t.me/bot?start=continue): the
+# conversation goes on where it stopped in the group instead of starting afresh.
+CONTINUE = "continue"
+
+
+def _navigation(event: Event) -> bool:
+    """Back, menu, cancel, help or start: allowed anywhere, also in a group at a personal step."""
+    if event.payload is not None:
+        return event.payload.startswith(GLOBAL_PREFIX)
+    return bool(event.text and nav_command(clean(event.text)))
+
+
+def private_only(event: Event, state: State) -> Reply:
+    """Instead of a step with personal data, in a group chat: go on in the private dialogue, where
+    the same conversation waits at the same step (it is the person's, not the chat's)."""
+    rows: list[list[Button]] = []
+    if event.dialogue_url:
+        rows.append([Button(texts.BTN_PRIVATE, url=event.dialogue_url)])
+    nav = [Button(texts.BTN_BACK, payload=GLOBAL_PREFIX + "back")] if state.stack else []
+    rows.append([*nav, Button(texts.BTN_MENU, payload=GLOBAL_PREFIX + "menu")])
+    return Reply(text=texts.PRIVATE_ONLY, buttons=rows)
+
+
 @dataclass(slots=True)
 class Handled:
     """What an event produced, after its unit of work committed: ``messages`` are outbox rows
@@ -278,6 +312,7 @@ class Handled:
     messages: list[Queued] = field(default_factory=list)
     screen: list[Outgoing] = field(default_factory=list)
     duplicate: bool = False  # the update was handled before: nothing was done again
+    erased: bool = False  # personal data was deleted (the database files were checkpointed)
 
     @property
     def outgoing(self) -> list[Outgoing]:
@@ -288,14 +323,16 @@ class Handled:
 def queued_outgoing(q: Queued) -> Outgoing:
     return Outgoing(Address(q.channel, q.chat_id, q.thread_id, q.user_id), reply_from_payload(q.payload["reply"]),
                     bool(q.payload.get("staff")), department=q.department, person=q.person, hook=q.hook,
-                    hook_args=q.hook_args, bulk=q.bulk)
+                    hook_args=q.hook_args, bulk=q.bulk, edit=q.payload.get("edit"))
 
 
 def new_message(out: Outgoing) -> NewMessage:
     a = out.address
-    return NewMessage(a.channel, a.chat_id, a.thread_id, a.user_id,
-                      {"reply": reply_to_payload(out.reply), "staff": out.staff}, department=out.department,
-                      person=out.person, bulk=out.bulk, hook=out.hook, hook_args=out.hook_args)
+    payload: dict[str, Any] = {"reply": reply_to_payload(out.reply), "staff": out.staff}
+    if out.edit is not None:
+        payload["edit"] = out.edit
+    return NewMessage(a.channel, a.chat_id, a.thread_id, a.user_id, payload, department=out.department,
+                      person=out.person, bulk=out.bulk, hook=out.hook, hook_args=out.hook_args, tag=out.reply.tag)
 
 
 # How long a writer owns the rows it will deliver right after its commit; if it dies meanwhile,
@@ -304,12 +341,23 @@ DELIVERY_LEASE = timedelta(minutes=2)
 RECENT_UPDATES = 20  # update ids remembered per person: redeliveries come soon after the first
 
 
+def scoped(services: Services, out: Outgoing) -> Outgoing:
+    """A message to a department's staff chat is that department's business (/undelivered shows
+    it to them and to nobody else) even when the flow did not say so."""
+    if out.department is None:
+        department = services.staff_chats.get((out.address.channel, out.address.chat_id))
+        if department is not None:
+            return replace(out, department=department)
+    return out
+
+
 async def queue(services: Services, outs: list[Outgoing], *, bulk: bool = False) -> list[Queued]:
     """Write messages to the outbox within the caller's unit; returns those to deliver after the
     commit (a job's, a routine's, a delivery hook's messages)."""
     if bulk:
         outs = [replace(o, bulk=True) for o in outs]
-    return await put_messages(services.db, [new_message(o) for o in outs], services.clock(), DELIVERY_LEASE)
+    return await put_messages(services.db, [new_message(scoped(services, o)) for o in outs], services.clock(),
+                              DELIVERY_LEASE)
 
 
 class Engine:
@@ -331,6 +379,8 @@ class Engine:
                     try:
                         async with db.unit(lock=lock_id(event.key)) as unit:
                             handled = await self._process(event, here, unit)
+                        if handled.erased:
+                            await self._checkpoint()
                         return handled
                     except StateConflict:
                         log.warning("state of %s:%s changed concurrently, retrying (%d)", *event.key, attempt + 1)
@@ -366,6 +416,8 @@ class Engine:
         staff_chat = self.services.is_staff_chat(event.channel, event.chat_id)
         if staff_chat:
             await self._staff_chat(ctx)
+        elif event.group and STEPS[state.step].personal and not _navigation(event):
+            pass  # a step with personal data goes on in the private dialogue only (said below)
         else:
             await self._dispatch(ctx)
         # What the person is told is kept with the event only if the event changed something (a
@@ -378,12 +430,25 @@ class Engine:
         for reply in ctx.replies:
             (durable if changed and not reply.menu else screen).append(Outgoing(here, reply))
         if ctx.show_screen and not staff_chat:
-            screen.append(Outgoing(here, render(await STEPS[state.step].screen(ctx), state)))
+            if event.group and STEPS[state.step].personal:
+                screen.append(Outgoing(here, private_only(event, state)))
+            else:
+                screen.append(Outgoing(here, render(await STEPS[state.step].screen(ctx), state)))
         if event.update_id is not None:
             state.recent = [*state.recent, event.update_id][-RECENT_UPDATES:]
         await save_state(db, event.channel, event.user_id, event.chat_id, state, ctx.now)
-        messages = await put_messages(db, [new_message(o) for o in durable + ctx.outbox], ctx.now, DELIVERY_LEASE)
-        return Handled(messages=messages, screen=screen)
+        messages = await put_messages(db, [new_message(scoped(self.services, o)) for o in durable + ctx.outbox],
+                                      ctx.now, DELIVERY_LEASE)
+        return Handled(messages=messages, screen=screen, erased=ctx.erased)
+
+    async def _checkpoint(self) -> None:
+        """After a person's data was deleted (/forget, a consent withdrawn): SQLite's write-ahead
+        log still holds the pages as they were; copied into the file (where secure_delete zeroed
+        the rows) and truncated now, not at the next periodic checkpoint."""
+        try:
+            await self.services.db.checkpoint()
+        except Exception as exc:  # the periodic checkpoint will do it
+            log.warning("checkpoint after an erasure failed: %s", describe(exc))
     async def _staff_chat(self, ctx: Context) -> None:
         """A staff chat is no citizen's conversation: routers (replies to cards), action buttons and
         staff commands work there; other talk among staff is not for the bot, and no screen is shown."""
@@ -467,6 +532,9 @@ class Engine:
                 await cmd.handler(ctx, text[len(text.split()[0]):].strip())
                 return
         nav = nav_command(text)
+        if nav == "start" and text.split()[1:] == [CONTINUE] and ctx.state.step != HOME:
+            ctx.say(texts.CONTINUED)  # from the link in a group chat: the screen where he stopped follows
+            return
         if nav:
             await self._nav(ctx, nav)
             return
@@ -513,6 +581,9 @@ class Engine:
             return
         if not await current.on_text(ctx, text):
             ctx.say(texts.NOT_UNDERSTOOD)
+        elif ctx.aside:
+            ctx.aside = False
+            await self._text(ctx, raw, files)
 
     def _nav_numbers(self, ctx: Context, n_options: int) -> dict[int, str]:
         """The numbers the console shows for the back/menu buttons after the options."""

@@ -1,6 +1,7 @@
 """Every conversation a citizen can have, registered by importing its module."""
 
 from handlers import (  # noqa: F401
+    consents,
     contacts,
     forget,
     line_info,
@@ -10,6 +11,7 @@ from handlers import (  # noqa: F401
     requests,
     requests_jobs,
     requests_staff,
+    retention,
     survey,
     survey_invites,
     survey_staff,

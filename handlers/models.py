@@ -51,6 +51,8 @@ class Event:
     update_id: str | None = None
     thread_id: int | None = None  # a forum topic of a group (Telegram), where the answer goes too
     group: bool = False  # written in a group chat, not in the person's own dialogue with the bot
+    # ``dialogue_url`` opens the person's private dialogue with the bot (where personal data may be asked).
+    dialogue_url: str | None = None
 
     @property
     def key(self) -> tuple[str, str]:
@@ -121,7 +123,9 @@ class Outgoing:
     ``department``: whose staff may see it if it cannot be delivered; ``person``: the client
     (``channel:user id``) whose data it carries, so that forgetting him removes it; ``hook``: the
     name of a ``handlers.jobs.delivery_hook`` told the outcome, with ``hook_args``; ``bulk``: sent
-    paced under the messenger's limits (nobody waits for it)."""
+    paced under the messenger's limits (nobody waits for it); ``edit``: the id of a message the bot
+    sent to that chat earlier, to be replaced by this reply where the channel can edit its own
+    messages (nothing is sent where it cannot)."""
 
     address: Address
     reply: Reply
@@ -131,6 +135,7 @@ class Outgoing:
     hook: str | None = None
     hook_args: dict[str, Any] | None = None
     bulk: bool = False
+    edit: str | None = None
 
 
 def reply_to_payload(reply: Reply) -> dict[str, Any]:

@@ -9,6 +9,10 @@ from handlers.domain.directory import Node, OurPart, Topic
 from handlers.domain.fields import phone_display
 from handlers.engine import STEPS, Context, Option, Screen, Step, step
 
+# Needs whose answers are formal written appeals (a complaint): the result card says how to file
+# one officially (59-FZ through Gosuslugi) and links to it.
+APPEAL_NEEDS = ("complaint",)
+
 
 def _topic_node(ctx: Context) -> tuple[Topic, Node]:
     topic = ctx.services.directory.topic(ctx.params.get("topic", ""))
@@ -207,13 +211,19 @@ class ResultStep(_Searching):
         topic, node = _topic_node(ctx)
         ctx.data["topic"] = topic.id
         head = node.answer if node.answer else topic.title
-        text = "\n".join([head, "", *contact_lines(ctx, topic)])
+        lines = [head, "", *contact_lines(ctx, topic)]
+        appeal = ctx.services.directory.organization.appeal_url if node.need in APPEAL_NEEDS else None
+        if appeal:  # a complaint may need to be a registered appeal: say how to file one
+            lines += ["", texts.RESULT_OFFICIAL_APPEAL]
+        text = "\n".join(lines)
         actions = []
         if "requests.start" in STEPS:
             actions.append(Option("write", texts.BTN_WRITE))
         if "visits.start" in STEPS:
             actions.append(Option("book", texts.BTN_BOOK))
         rows = [actions] if actions else []
+        if appeal:
+            rows.append([Option("appeal", texts.BTN_OFFICIAL_APPEAL, url=appeal)])
         rows.append([Option("other", texts.BTN_OTHER_QUESTION)])
         if "survey.start" in STEPS:  # a while after the answer: how satisfied was the client?
             from handlers.survey_invites import invite_after_consultation

@@ -21,7 +21,7 @@ from handlers.inputs import parse_id
 from handlers.matching import normalize
 from handlers.menu import menu_entry, menu_shortcut
 from handlers.models import Attachment, Reply
-from handlers.personal import ask_personal
+from handlers.personal import ask_consent, ask_personal, has_consent, person_of
 from handlers.requests_common import (
     TAG,
     attachment_dict,
@@ -32,6 +32,7 @@ from handlers.requests_common import (
     standard_due,
     topic_label,
 )
+from handlers.survey_invites import offer_survey_consent
 from handlers.urgency import REPEATED_WINDOW_DAYS, detect
 from storage.clients import get_client, save_contact, touch_client
 from storage.requests import (
@@ -96,6 +97,7 @@ class _Collecting(Step):
 @step
 class WriteStep(_Collecting):
     name = "requests.start"
+    personal = True
     KEY = "rq"
 
     def draft(self, ctx: Context) -> dict[str, Any]:
@@ -139,7 +141,7 @@ class WriteStep(_Collecting):
         if not draft.get("topic"):
             ctx.go("requests.topic")
             return
-        await ask_personal(ctx, then="requests.channel", purpose=texts.RQ_PURPOSE)
+        await ask_personal(ctx, then="requests.channel", purpose="request")
 
 
 @step
@@ -147,6 +149,7 @@ class TopicStep(Step):
     """The text did not tell the topic (or the client wants another): choose among the six."""
 
     name = "requests.topic"
+    personal = True
 
     async def screen(self, ctx: Context) -> Screen:
         return Screen(text=texts.RQ_CHOOSE_TOPIC, rows=[[Option(t.id, t.short)] for t in ctx.services.directory.topics])
@@ -156,7 +159,7 @@ class TopicStep(Step):
         if ctx.params.get("then") == "confirm":
             ctx.go("requests.confirm", push=False)
         else:
-            await ask_personal(ctx, then="requests.channel", purpose=texts.RQ_PURPOSE)
+            await ask_personal(ctx, then="requests.channel", purpose="request")
 
 
 @step
@@ -164,6 +167,7 @@ class ChannelStep(Step):
     """The answer comes to this chat; the order requires offering an additional channel."""
 
     name = "requests.channel"
+    personal = True
 
     async def screen(self, ctx: Context) -> Screen:
         return Screen(text=texts.RQ_CHANNEL, rows=[[Option("here", texts.BTN_RQ_ONLY_HERE)],
@@ -172,17 +176,21 @@ class ChannelStep(Step):
 
     async def on_option(self, ctx: Context, option_id: str) -> None:
         draft = ctx.data.setdefault("rq", {"parts": [], "files": []})
-        if option_id == "email":
-            ctx.go("requests.email")
+        if option_id == "email":  # an e-mail address is another purpose: its own consent first
+            await ask_consent(ctx, "email", then="requests.email")
             return
         phone = (ctx.data.get("contact") or {}).get("phone")
         draft["extra"] = ["phone", phone] if option_id == "call" and phone else None
-        ctx.go("requests.confirm")
+        if draft["extra"]:
+            await ask_consent(ctx, "callback", then="requests.confirm")
+        else:
+            ctx.go("requests.confirm")
 
 
 @step
 class EmailStep(Step):
     name = "requests.email"
+    personal = True
 
     async def screen(self, ctx: Context) -> Screen:
         client = await get_client(ctx.services.db, ctx.event.channel, ctx.event.user_id)
@@ -218,12 +226,25 @@ def _channel_text(extra: list[str] | None) -> str:
     return texts.RQ_CHANNEL_HERE
 
 
+async def _consented_extra(ctx: Context, draft: dict[str, Any]) -> list[str] | None:
+    """The additional channel of the answer, if its consent is in force (declined or withdrawn
+    meanwhile: the answer comes to this chat only)."""
+    extra = draft.get("extra")
+    purpose = {"email": "email", "phone": "callback"}.get(extra[0]) if extra else None
+    if purpose is None or not await has_consent(ctx.services, person_of(ctx), purpose):
+        draft["extra"] = None
+        return None
+    return list(extra)
+
+
 @step
 class ConfirmStep(Step):
     name = "requests.confirm"
+    personal = True
 
     async def screen(self, ctx: Context) -> Screen:
         draft = ctx.data.get("rq") or {"parts": [], "files": []}
+        draft["extra"] = await _consented_extra(ctx, draft)
         contact = ctx.data.get("contact") or {}
         text = texts.RQ_CONFIRM.format(
             topic=topic_label(ctx.services, draft.get("topic") or ""),
@@ -259,7 +280,7 @@ async def _register(ctx: Context) -> None:
     repeated = await count_recent_requests(services.db, ev.channel, ev.user_id,
                                            now - timedelta(days=REPEATED_WINDOW_DAYS), topic=topic.id)
     urgency = detect(text, now.astimezone(services.tz).date(), topic=topic.id, repeated=repeated)
-    extra = draft.get("extra") or [None, None]
+    extra = await _consented_extra(ctx, draft) or [None, None]
     rq = await register_request(services.db, NewRequest(
         client_id=client.id, channel=ev.channel, user_id=ev.user_id, chat_id=ev.chat_id,
         department=topic.department, topic=topic.id, need=services.understanding.need(text, topic), text=text,
@@ -269,7 +290,8 @@ async def _register(ctx: Context) -> None:
     for out in to_staff(services, rq.department, card(services, rq, await request_messages(services.db, rq.id), now)):
         ctx.send(out)
     log.info("request %d registered: %s/%s, urgent signals %d", rq.id, rq.topic, rq.need, len(rq.signals))
-    lines = [texts.RQ_ACCEPTED.format(number=rq.id, topic=topic.short, due=fmt_date(services, rq.due_at))]
+    lines = [texts.RQ_ACCEPTED.format(number=rq.id, topic=topic.short, due=fmt_date(services, rq.due_at),
+                                      appeal_url=services.directory.organization.appeal_url or texts.GOSUSLUGI_URL)]
     if urgency.possibly_urgent:
         lines.append(texts.RQ_ACCEPTED_URGENT)
     if rq.extra_channel == "email":
@@ -279,6 +301,7 @@ async def _register(ctx: Context) -> None:
     ctx.data.pop("rq", None)
     ctx.home()
     ctx.say("\n".join(lines))
+    await offer_survey_consent(ctx)
 
 
 # --------------------------------------------------------------------------- my requests
@@ -300,11 +323,12 @@ async def _own(ctx: Context, request_id: object) -> Request | None:
 @step
 class MineStep(Step):
     name = "requests.mine"
+    personal = True
 
     async def screen(self, ctx: Context) -> Screen:
         items = await client_requests(ctx.services.db, ctx.event.channel, ctx.event.user_id, limit=10)
         write = [Option("write", texts.BTN_WRITE)]
-        forget = [Option("forget", texts.BTN_FORGET)]
+        forget = [Option("mydata", texts.BTN_MY_DATA), Option("forget", texts.BTN_FORGET)]
         if not items:
             return Screen(title=texts.BTN_MY_REQUESTS, text=texts.RQ_MINE_EMPTY, rows=[write, forget])
         lines = [texts.RQ_MINE_HEAD]
@@ -323,6 +347,8 @@ class MineStep(Step):
             ctx.go("requests.start")
         elif option_id == "forget":
             ctx.go("forget.confirm")
+        elif option_id == "mydata":
+            ctx.go("personal.mine")
         else:
             ctx.go("requests.view", {"id": int(option_id[1:])})
 
@@ -330,6 +356,7 @@ class MineStep(Step):
 @step
 class ViewStep(Step):
     name = "requests.view"
+    personal = True
 
     async def screen(self, ctx: Context) -> Screen:
         rq = await _own(ctx, ctx.params.get("id"))
@@ -362,6 +389,7 @@ class AddStep(_Collecting):
     """An addition to an open request, or the answer to a clarifying question."""
 
     name = "requests.add"
+    personal = True
     KEY = "rq_add"
 
     def draft(self, ctx: Context) -> dict[str, Any]:

@@ -187,9 +187,9 @@ async def forget_request_traces(services: Services, request_id: int) -> None:
     await cancel_jobs(services.db, f"rq:{request_id}:")
 
 
-@daily("requests_retention", 3, 30)
 async def retention(services: Services) -> list[Outgoing]:
-    """Delete requests with their messages and files one year after they were closed."""
+    """Delete requests with their messages and files one year after they were closed (part of the
+    daily clean-up, handlers/retention.py)."""
     ids = await delete_closed_before(services.db, retention_cutoff(services.clock()))
     for request_id in ids:
         await forget_request_traces(services, request_id)

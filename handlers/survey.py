@@ -23,8 +23,8 @@ from handlers.inputs import parse_int
 from handlers.matching import normalize
 from handlers.menu import menu_entry
 from handlers.survey_invites import (
+    answered,
     answered_recently,
-    cancel_pending,
     client_receipt,
     invitation_receipt,
     invitation_survey,
@@ -444,7 +444,7 @@ async def _finish(ctx: Context, survey: Survey, draft: dict) -> None:
     if not saved:
         ctx.say(texts.SURVEY_DUPLICATE)
         return
-    await cancel_pending(services, channel, user_id)  # answered: no invitation needed this period
+    await answered(services, channel, user_id)  # no invitation needed this period, and none kept
     ctx.say(f"{texts.SURVEY_END} {survey.thanks.strip()}")
 
 

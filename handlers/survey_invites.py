@@ -1,6 +1,9 @@
 """Invitations to the satisfaction survey: scheduled after a consultation, a visit or an answered
 request, sent by the scheduler, at most one per client per period, never to those who said
-"do not ask me again" or answered recently.
+"do not ask me again" or answered recently, and only to those who agreed to get them (the
+consent of purpose ``survey``, asked once after a booking or a request: an invitation is a
+message to the person's messenger id). An invitation is deleted once answered, or when its
+period is over.
 
 Also the keyed hashes that keep the survey anonymous (see ``storage.survey``): the receipt of an
 invitation, the receipt of a client (for the once-per-period rule) and the opt-out mark.
@@ -14,14 +17,14 @@ from datetime import date, datetime, timedelta
 
 from handlers import texts
 from handlers.domain.survey import Survey
-from handlers.engine import Context, action, action_payload
+from handlers.engine import STEPS, Context, action, action_payload
 from handlers.inputs import parse_token
-from handlers.jobs import daily, job_handler
+from handlers.jobs import job_handler
 from handlers.models import Address, Button, Outgoing, Reply
-from handlers.personal import forget_hook
+from handlers.personal import forget_hook, has_consent, on_refusal
 from handlers.services import Services
 from storage.clients import Client, get_client
-from storage.jobs import Job, cancel_jobs
+from storage.jobs import Job, cancel_jobs, delete_jobs
 from storage.survey import (
     Invitation,
     add_opt_out,
@@ -34,6 +37,7 @@ from storage.survey import (
     get_invitation,
     invitation_by_token,
     invitation_facts,
+    is_opted_out,
     receipt_date,
     set_invitation_status,
 )
@@ -103,6 +107,8 @@ async def _why_not(services: Services, channel: str, user_id: str, now: datetime
     """Why this client must not get an invitation now (for the log), or None if he may."""
     cfg = services.surveys.invitations
     survey = invitation_survey(services)
+    if not await has_consent(services, f"{channel}:{user_id}", "survey"):
+        return "no consent to invitations"
     facts = await invitation_facts(services.db, channel, user_id,
                                    opt_out_hash=_opt_out_key(services, channel, user_id),
                                    receipt_hash=client_receipt(services, survey.id, channel, user_id))
@@ -171,7 +177,7 @@ async def schedule_invitation(services: Services, channel: str, user_id: str, ch
 async def invite_after_consultation(ctx: Context) -> None:
     """Called when a result card is shown: at most one look at the database per client a day."""
     today = local_day(ctx.services, ctx.now).isoformat()
-    if ctx.data.get(CHECKED_MARK) == today or ctx.is_staff():
+    if ctx.data.get(CHECKED_MARK) == today or ctx.is_staff() or ctx.event.group:  # not into a group chat
         return
     ctx.data[CHECKED_MARK] = today
     ev = ctx.event
@@ -182,6 +188,31 @@ async def invite_after_consultation(ctx: Context) -> None:
 async def cancel_pending(services: Services, channel: str, user_id: str) -> None:
     for inv_id in await cancel_client_invitations(services.db, channel, user_id):
         await cancel_jobs(services.db, _job_key(inv_id))
+
+
+async def answered(services: Services, channel: str, user_id: str) -> None:
+    """The client answered the survey: his invitations have done their job and go (the receipt,
+    a keyed hash, keeps him from being invited again within the period)."""
+    for inv_id in await delete_client_invitations(services.db, channel, user_id):
+        await delete_jobs(services.db, _job_key(inv_id))
+
+
+async def offer_survey_consent(ctx: Context) -> None:
+    """After a booking or a request: may the bot invite him to the survey later? Asked once: not
+    again after a "yes" (in force) or a "no" (remembered as "do not ask me again")."""
+    ev = ctx.event
+    if "survey.start" not in STEPS or ctx.is_staff() or ev.group:
+        return
+    if await has_consent(ctx.services, f"{ev.channel}:{ev.user_id}", "survey") \
+            or await is_opted_out(ctx.services.db, _opt_out_key(ctx.services, ev.channel, ev.user_id)):
+        return
+    ctx.go("personal.consent", {"purpose": "survey", "back": True})
+
+
+@on_refusal("survey")
+async def _declined(ctx: Context) -> None:
+    await opt_out(ctx.services, *ctx.event.key)
+    ctx.say(texts.CONSENT_SURVEY_REFUSED)
 
 
 async def opt_out(services: Services, channel: str, user_id: str) -> None:
@@ -251,12 +282,12 @@ async def stop_inviting(ctx: Context, token: str) -> None:
 async def forget_invitations(services: Services, client: Client) -> None:
     """/forget: invitations name the client, so they go; the opt-out stays (it names nobody)."""
     for inv_id in await delete_client_invitations(services.db, client.channel, client.user_id):
-        await cancel_jobs(services.db, _job_key(inv_id))
+        await delete_jobs(services.db, _job_key(inv_id))
 
 
-@daily("survey_invitations_retention", 3, 20)
 async def drop_old_invitations(services: Services) -> list[Outgoing]:
-    """Invitations name the client: keep them only as long as the once-per-period rule needs them."""
+    """Invitations name the client: keep them only as long as the once-per-period rule needs them
+    (part of the daily clean-up, handlers/retention.py)."""
     cfg = services.surveys.invitations
     keep = timedelta(days=cfg.period_days + cfg.valid_days + 1)
     dropped = await delete_invitations_before(services.db, services.clock() - keep)

@@ -18,6 +18,7 @@ from handlers.inputs import full_year, make_date, parse_id
 from handlers.matching import normalize
 from handlers.menu import menu_entry, menu_shortcut
 from handlers.personal import ask_personal, normalize_phone
+from handlers.survey_invites import offer_survey_consent
 from handlers.visits_common import (
     MONTHS,
     WEEKDAYS_FULL,
@@ -155,7 +156,7 @@ async def _choose_slot(ctx: Context, dep_id: str, slot: Slot) -> None:
     if recent and (ctx.data.get("contact") or {}).get("name"):
         ctx.go("visits.confirm", params)  # another time of the same booking: name and phone were just given
     else:
-        await ask_personal(ctx, then="visits.confirm", purpose=texts.VISITS_PURPOSE, then_params=params)
+        await ask_personal(ctx, then="visits.confirm", purpose="visit", then_params=params)
 
 
 # --------------------------------------------------------------------------- booking
@@ -387,6 +388,7 @@ class VisitConfirm(Step):
     """Everything about the visit once more; booking happens only on "Записаться"."""
 
     name = "visits.confirm"
+    personal = True
 
     async def screen(self, ctx: Context) -> Screen:
         chosen = _chosen(ctx)
@@ -435,6 +437,7 @@ class VisitConfirm(Step):
         ctx.data.pop("visit", None)
         ctx.home(keep_data=True)
         ctx.go("visits.done", {"id": visit.id})
+        await offer_survey_consent(ctx)
 
     async def _refused(self, ctx: Context, dep_id: str, slot: Slot, reason: str) -> None:
         if reason == "limit":  # this account, or others with the same phone, hold all they may
@@ -460,6 +463,7 @@ class VisitDone(Step):
     """After booking: the confirmation was sent just before this screen."""
 
     name = "visits.done"
+    personal = True
 
     async def screen(self, ctx: Context) -> Screen:
         return Screen(text=texts.VISITS_DONE.format(id=ctx.params.get("id")),
@@ -477,6 +481,7 @@ class MyVisits(Step):
     """The client's visits booked in this channel, each with a cancel button."""
 
     name = "visits.mine"
+    personal = True
 
     async def screen(self, ctx: Context) -> Screen:
         s = ctx.services
@@ -521,6 +526,7 @@ class CancelVisit(Step):
     """Are you sure? Then the visit is cancelled, its place freed, staff told, reminders dropped."""
 
     name = "visits.cancel"
+    personal = True
 
     async def screen(self, ctx: Context) -> Screen:
         s = ctx.services

@@ -153,8 +153,8 @@ async def morning_agenda(services: Services) -> list[Outgoing]:
     return outs
 
 
-@daily("visits_retention", 3, 40)
 async def purge_old_visits(services: Services) -> list[Outgoing]:
+    """Visits a year after they took place (part of the daily clean-up, handlers/retention.py)."""
     deleted = await purge_visits(services.db, services.clock() - RETENTION)
     if deleted:
         log.info("retention: deleted %d visits older than a year", deleted)

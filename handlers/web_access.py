@@ -20,7 +20,7 @@ from typing import Any
 
 from handlers import texts
 from handlers.engine import Context, chat_router, command
-from handlers.jobs import daily, delivery_hook
+from handlers.jobs import delivery_hook
 from handlers.matching import clean
 from handlers.models import Address, Outgoing, Reply
 from handlers.rights import chat_department, person_id, rights_of
@@ -107,9 +107,9 @@ async def link_delivered(services: Services, args: dict[str, Any], delivered: bo
     return [Outgoing(Address(args["channel"], args["chat"]), Reply(texts.WEB_LINK_NOT_DELIVERED), staff=True)]
 
 
-@daily("web_retention", 3, 40)
 async def web_retention(services: Services) -> list[Outgoing]:
-    """Forget used and expired links and sessions; keep the workspace's audit trail a year."""
+    """Forget used and expired links and sessions; keep the workspace's audit trail a year (part of
+    the daily clean-up, handlers/retention.py)."""
     now = services.clock()
     await purge_web(services.db, links_before=now - timedelta(days=1), audit_before=now - timedelta(days=AUDIT_DAYS))
     return []

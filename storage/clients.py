@@ -1,4 +1,4 @@
-"""The people the bot talks to: contact data they gave, consent, reachability."""
+"""The people the bot talks to: contact data they gave, reachability."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, func, select, update
+from sqlalchemy import bindparam, delete, func, select, update
 
 from storage.db import Database, upsert
 from storage.tables import ClientRow
@@ -21,13 +21,11 @@ class Client:
     name: str | None
     phone: str | None
     email: str | None
-    consent_at: datetime | None
     unreachable: bool
 
 
 def _client(row: Any) -> Client:  # a ClientRow or a row of its columns
-    return Client(row.id, row.channel, row.user_id, row.chat_id, row.name, row.phone, row.email,
-                  row.consent_at, row.unreachable)
+    return Client(row.id, row.channel, row.user_id, row.chat_id, row.name, row.phone, row.email, row.unreachable)
 
 
 # Every step of a conversation that needs the client runs one of these (see Database.rows).
@@ -43,7 +41,7 @@ _TOUCH = upsert(_C, {"channel": bindparam("p_channel"), "user_id": bindparam("p_
 # Only the fields given change: a None keeps what is stored.
 _CONTACT = update(_C).where(_C.c.id == bindparam("p_id")).values(
     {name: func.coalesce(bindparam(f"p_{name}", type_=_C.c[name].type), _C.c[name])
-     for name in ("name", "phone", "email", "consent_at")})
+     for name in ("name", "phone", "email")})
 
 
 async def touch_client(db: Database, channel: str, user_id: str, chat_id: str, now: datetime) -> Client:
@@ -58,10 +56,9 @@ async def get_client(db: Database, channel: str, user_id: str) -> Client | None:
 
 
 async def save_contact(db: Database, client_id: int, *, name: str | None = None, phone: str | None = None,
-                       email: str | None = None, consent_at: datetime | None = None) -> None:
-    if (name, phone, email, consent_at) != (None, None, None, None):
-        await db.rows(_CONTACT, {"p_id": client_id, "p_name": name, "p_phone": phone, "p_email": email,
-                                 "p_consent_at": consent_at})
+                       email: str | None = None) -> None:
+    if (name, phone, email) != (None, None, None):
+        await db.rows(_CONTACT, {"p_id": client_id, "p_name": name, "p_phone": phone, "p_email": email})
 
 
 async def mark_unreachable(db: Database, channel: str, user_id: str) -> None:
@@ -69,6 +66,14 @@ async def mark_unreachable(db: Database, channel: str, user_id: str) -> None:
 
 
 async def erase_personal_data(db: Database, client_id: int) -> None:
-    """Forget name, phone, e-mail and consent of a client (the row stays for foreign keys)."""
-    await db.rows(update(_C).where(_C.c.id == client_id)
-                  .values(name=None, phone=None, email=None, consent_at=None, note=None))
+    """Forget name, phone and e-mail of a client (the row stays: he is still talking to the bot)."""
+    await db.rows(update(_C).where(_C.c.id == client_id).values(name=None, phone=None, email=None, note=None))
+
+
+async def erase_email(db: Database, channel: str, user_id: str) -> None:
+    await db.rows(update(_C).where(_C.c.channel == channel, _C.c.user_id == user_id).values(email=None))
+
+
+async def delete_client(db: Database, channel: str, user_id: str) -> None:
+    """The client's row with everything in it (/forget): a new message creates a fresh one."""
+    await db.rows(delete(_C).where(_C.c.channel == channel, _C.c.user_id == user_id))

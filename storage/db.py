@@ -59,6 +59,11 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_en
 from sqlalchemy.sql import Executable
 
 log = logging.getLogger(__name__)
+# SQLAlchemy's engine log shows every statement at INFO and the rows read at DEBUG; rows hold
+# clients' names, phones and texts. SQLAlchemy leaves its loggers at WARN unless configured; this
+# keeps the engine's there even if someone lowers "sqlalchemy" (a failed statement's line shows no
+# parameters: hide_parameters). ``echo=True`` still works for a developer on test data.
+logging.getLogger("sqlalchemy.engine").setLevel(logging.WARNING)
 MIGRATIONS = Path(__file__).parent / "migrations"
 T = TypeVar("T")
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Index, Integer, String, Text, bindparam, or_, select, update
+from sqlalchemy import JSON, BigInteger, Index, Integer, String, Text, bindparam, delete, func, or_, select, update
 from sqlalchemy.orm import Mapped, mapped_column
 
 from storage.base import Base, UTCDateTime
@@ -98,7 +98,15 @@ async def run_once(db: Database | Transaction, key: str, now: datetime) -> bool:
 async def cancel_jobs(db: Database, key_prefix: str) -> int:
     """Cancel pending jobs whose key starts with the prefix (``visit:17:``); returns how many."""
     rows = await db.rows(update(_J).where(_J.c.key.startswith(key_prefix, autoescape=True), _J.c.status == "pending")
-                         .values(status="cancelled").returning(_J.c.id))
+                         .values(status="cancelled", payload={}).returning(_J.c.id))
+    return len(rows)
+
+
+async def delete_jobs(db: Database, key_prefix: str) -> int:
+    """Delete the jobs whose key starts with the prefix, unless running: what they were for is gone
+    (and on SQLite its id may be given to a new row, whose job needs the key)."""
+    rows = await db.rows(delete(_J).where(_J.c.key.startswith(key_prefix, autoescape=True), _J.c.status != "running")
+                         .returning(_J.c.id))
     return len(rows)
 
 
@@ -126,7 +134,9 @@ async def claim_due_jobs(db: Database, now: datetime, *, worker: str, limit: int
 
 
 async def finish_job(db: Database | Transaction, job_id: int, now: datetime) -> None:
-    await db.rows(update(_J).where(_J.c.id == job_id).values(status="done", finished_at=now, claimed_until=None))
+    """Done: what the job was about is no longer needed (a payload may name a person)."""
+    await db.rows(update(_J).where(_J.c.id == job_id).values(status="done", finished_at=now, claimed_until=None,
+                                                             payload={}))
 
 
 async def retry_job(db: Database, job_id: int, error: str, retry_at: datetime | None, now: datetime) -> None:
@@ -153,3 +163,12 @@ async def pending_jobs(db: Database, kind: str | None = None, key_prefix: str | 
     if key_prefix:
         q = q.where(_J.c.key.startswith(key_prefix, autoescape=True))
     return [_job(r) for r in await db.rows(q.order_by(_J.c.due_at))]
+
+
+async def purge_finished_jobs(db: Database | Transaction, cutoff: datetime) -> int:
+    """Jobs done, given up or cancelled before ``cutoff`` (their keys have served their purpose:
+    a daily routine's claim of that day, a reminder that must not be scheduled twice)."""
+    finished = func.coalesce(_J.c.finished_at, _J.c.due_at)
+    rows = await db.rows(delete(_J).where(_J.c.status.in_(("done", "failed", "cancelled")), finished < cutoff)
+                         .returning(_J.c.id))
+    return len(rows)

@@ -1,5 +1,6 @@
 """Every table of the bot, imported in one place for Alembic and for tests."""
 
+from storage.consents import ConsentRow
 from storage.jobs import JobRow
 from storage.outbox import OutboxRow
 from storage.positions import ChannelPositionRow
@@ -13,6 +14,7 @@ from storage.workspace import WebAuditRow, WebLinkRow, WebSessionRow
 __all__ = [
     "ChannelPositionRow",
     "ClientRow",
+    "ConsentRow",
     "ConversationRow",
     "JobRow",
     "OutboxRow",

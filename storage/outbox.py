@@ -57,6 +57,9 @@ class OutboxRow(Base):
     # whose data it may hold ("channel:user id"), so that forgetting him removes it.
     department: Mapped[str | None] = mapped_column(String(30))
     person: Mapped[str | None] = mapped_column(String(100))
+    # What the message is about ("request:17", "visit:5"): forgetting a client removes the staff
+    # cards and notices about his requests and visits that are still waiting here.
+    tag: Mapped[str | None] = mapped_column(String(64))
     payload: Mapped[dict] = mapped_column(JSON)
     bulk: Mapped[bool] = mapped_column(Boolean, default=False)  # nobody waits: paced under the limits
     hook: Mapped[str | None] = mapped_column(String(40))  # told the outcome (handlers.jobs.delivery_hook)
@@ -74,6 +77,7 @@ class OutboxRow(Base):
     __table_args__ = (Index("ix_outbox_status_next", "status", "next_at"),
                       Index("ix_outbox_chat", "channel", "chat_id", "id"),
                       Index("ix_outbox_person", "person"),
+                      Index("ix_outbox_tag", "tag"),
                       {"sqlite_autoincrement": True})
 
 
@@ -89,6 +93,7 @@ class NewMessage:
     bulk: bool = False
     hook: str | None = None
     hook_args: dict | None = None
+    tag: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -150,10 +155,10 @@ async def put_messages(tx: Database | Transaction, messages: Sequence[NewMessage
     for m in messages:
         free = (m.channel, m.chat_id) not in busy
         values.append({"channel": m.channel, "chat_id": m.chat_id, "thread_id": m.thread_id, "user_id": m.user_id,
-                       "department": m.department, "person": m.person, "payload": m.payload, "bulk": m.bulk,
-                       "hook": m.hook, "hook_args": m.hook_args, "status": "sending" if free else "pending",
-                       "attempts": 1 if free else 0, "next_at": now, "claimed_until": now + lease if free else None,
-                       "created_at": now})
+                       "department": m.department, "person": m.person, "tag": m.tag, "payload": m.payload,
+                       "bulk": m.bulk, "hook": m.hook, "hook_args": m.hook_args,
+                       "status": "sending" if free else "pending", "attempts": 1 if free else 0, "next_at": now,
+                       "claimed_until": now + lease if free else None, "created_at": now})
     rows = await tx.rows(insert(_O).values(values).returning(*_COLUMNS, _O.c.status))
     # RETURNING order is not promised for a multi-row insert: the ids are.
     return sorted((_queued(r) for r in rows if r.status == "sending"), key=lambda q: q.id)
@@ -213,12 +218,19 @@ async def unfinished_count(db: Database) -> int:
     return int(rows[0].n)
 
 
-async def forget_person(tx: Database | Transaction, person: str) -> int:
-    """Every message about or for this client, whatever its state (he asked to be forgotten)."""
-    return len(await tx.rows(delete(_O).where(_O.c.person == person).returning(_O.c.id)))
+async def forget_person(tx: Database | Transaction, person: str, *, tags: Sequence[str] = ()) -> int:
+    """Every message about or for this client, whatever its state (he asked to be forgotten): those
+    marked with him, those addressed to him (``person`` is "channel:user id"), and those tagged
+    with his requests and visits (staff cards and notices)."""
+    channel, _, user_id = person.partition(":")
+    about = or_(_O.c.person == person, and_(_O.c.channel == channel, _O.c.user_id == user_id),
+                and_(_O.c.channel == channel, _O.c.chat_id == user_id))  # his private dialogue
+    if tags:
+        about = or_(about, _O.c.tag.in_(list(tags)))
+    return len(await tx.rows(delete(_O).where(about).returning(_O.c.id)))
 
 
 async def purge_finished_before(tx: Database | Transaction, cutoff: datetime) -> int:
-    """Messages given up before ``cutoff``: staff had their time to see them."""
+    """Messages given up before ``cutoff``: staff had their time to see them (/undelivered)."""
     return len(await tx.rows(delete(_O).where(_O.c.status.in_(("failed", "unreachable")), _O.c.finished_at < cutoff)
                              .returning(_O.c.id)))

@@ -246,6 +246,12 @@ async def client_requests(db: Database, channel: str, user_id: str, limit: int =
     return [_request(r) for r in rows]
 
 
+async def all_client_requests(db: Database, channel: str, user_id: str) -> list[Request]:
+    """Every request of a client, oldest first (what forgetting him must reach)."""
+    rows = await db.rows(select(*_R.c).where(_R.c.channel == channel, _R.c.user_id == user_id).order_by(_R.c.id))
+    return [_request(r) for r in rows]
+
+
 async def count_recent_requests(db: Database, channel: str, user_id: str, since: datetime,
                                 topic: str | None = None) -> int:
     """How many requests this client made since a moment (repeated requests may mean urgency)."""
@@ -399,6 +405,23 @@ async def anonymise_client_requests(db: Database, channel: str, user_id: str, no
         if not withdrawn:
             return []
         return [_request(r) for r in await tx.rows(select(*_R.c).where(_R.c.id.in_(withdrawn)).order_by(_R.c.id))]
+
+
+async def drop_extra_channel(db: Database, channel: str, user_id: str, kind: str, now: datetime) -> list[Request]:
+    """The client withdrew his consent to the additional channel ``kind`` (``email``, ``phone``):
+    no copy, no call, and the e-mail address goes. Returns his open requests that had it."""
+    async with db.transaction() as tx:
+        rows = await tx.rows(select(_R.c.id, _R.c.status).where(_R.c.channel == channel, _R.c.user_id == user_id,
+                                                                _R.c.extra_channel == kind))
+        if not rows:
+            return []
+        ids = [r.id for r in rows]
+        await tx.rows(update(_R).where(_R.c.id.in_(ids)).values(extra_channel=None, extra_address=None))
+        await _audit(tx, [_audit_row(i, CLIENT, "extra_channel", now, old=kind) for i in ids])
+        opened = [r.id for r in rows if r.status in OPEN]
+        if not opened:
+            return []
+        return [_request(r) for r in await tx.rows(select(*_R.c).where(_R.c.id.in_(opened)).order_by(_R.c.id))]
 
 
 async def delete_closed_before(db: Database, cutoff: datetime) -> list[int]:

@@ -4,6 +4,7 @@ matched back to the request by the id of the card message."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
 
@@ -61,3 +62,25 @@ async def find_tag(db: Database, channel: str, chat_id: str, message_id: str) ->
 
 async def forget_tag(db: Database, tag: str) -> None:
     await db.rows(delete(_S).where(_S.c.tag == tag))
+
+
+@dataclass(frozen=True, slots=True)
+class SentMessage:
+    channel: str
+    chat_id: str
+    message_id: str
+    tag: str
+
+
+async def tagged_messages(db: Database, tags: Sequence[str]) -> list[SentMessage]:
+    """The messages sent with any of these tags (the staff cards of a client's requests), oldest first."""
+    if not tags:
+        return []
+    rows = await db.rows(select(_S.c.channel, _S.c.chat_id, _S.c.message_id, _S.c.tag)
+                         .where(_S.c.tag.in_(list(tags))).order_by(_S.c.id))
+    return [SentMessage(r.channel, r.chat_id, r.message_id, r.tag) for r in rows]
+
+
+async def forget_tags(db: Database, tags: Sequence[str]) -> None:
+    if tags:
+        await db.rows(delete(_S).where(_S.c.tag.in_(list(tags))))

@@ -30,7 +30,8 @@ class ConversationRow(Base):
 
 
 class ClientRow(Base):
-    """A person on one channel: how to reach them and what they agreed to."""
+    """A person on one channel: how to reach them (consents are in storage.consents). Deleted with
+    its contact data once nothing needs them any longer (handlers/retention.py)."""
 
     __tablename__ = "clients"
 
@@ -42,7 +43,6 @@ class ClientRow(Base):
     name: Mapped[str | None] = mapped_column(String(200))
     phone: Mapped[str | None] = mapped_column(String(32))
     email: Mapped[str | None] = mapped_column(String(254))
-    consent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     unreachable: Mapped[bool] = mapped_column(Boolean, default=False)
     note: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -284,6 +284,12 @@ async def bookings_of(db: Database, channel: str, user_id: str, now: datetime) -
     return [_visit(r) for r in await db.rows(_AHEAD, {"channel": channel, "user_id": user_id, "now": now})]
 
 
+async def visits_of(db: Database, channel: str, user_id: str) -> list[Visit]:
+    """Every visit of a person, past, future and cancelled, oldest first."""
+    rows = await db.rows(select(*_V.c).where(_V.c.channel == channel, _V.c.user_id == user_id).order_by(_V.c.id))
+    return [_visit(r) for r in rows]
+
+
 async def agenda(db: Database, departments: Sequence[str] | None, start: datetime, end: datetime) -> list[Visit]:
     """Active visits between ``start`` and ``end`` (all departments when None), by department and time."""
     q = select(*_V.c).where(_V.c.status == "active", _V.c.slot_start >= start, _V.c.slot_start < end)

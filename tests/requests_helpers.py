@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 from bot.app import App
 from bot.channels.antiflood import MemoryFloodGuard
-from bot.channels.base import Channel, FileUnavailable, Here, Unreachable
+from bot.channels.base import Channel, FileUnavailable, Here, SendFailed, Unreachable
 from bot.channels.console import render_text
 from bot.settings import Settings
 from handlers.models import Address, Attachment, Document, Event, Outgoing, Reply
@@ -27,6 +27,8 @@ class _Recorder(Channel):
     async def send(self, address: Address, reply: Reply, *, key: str, here: Here | None = None) -> list[str]:
         if address.chat_id in self.owner.unreachable:
             raise Unreachable("blocked by the user")
+        if address.chat_id in self.owner.down:
+            raise SendFailed("the chat cannot be reached for now", transient=True)
         self.owner._next += 1
         message_id = str(self.owner._next)
         self.owner.sent.append((message_id, Outgoing(address, reply)))
@@ -40,6 +42,17 @@ class _Recorder(Channel):
             raise FileUnavailable("no such file")
         return Document(attachment.filename or "file.bin", content, attachment.mime or "application/octet-stream")
 
+    async def edit(self, address: Address, message_id: str, reply: Reply) -> bool:
+        """Like Telegram: the bot's own message gets the new text and loses its buttons."""
+        if address.chat_id in self.owner.down:
+            raise SendFailed("the chat cannot be reached for now", transient=True)
+        for i, (sent_id, out) in enumerate(self.owner.sent):
+            if sent_id == message_id and out.address.chat_id == address.chat_id:
+                self.owner.sent[i] = (sent_id, Outgoing(out.address, Reply(reply.text, tag=out.reply.tag)))
+                self.owner.edited.append((address.chat_id, message_id))
+                return True
+        raise SendFailed("message to edit not found", transient=False)
+
 
 @dataclass
 class RecordingChannel:
@@ -50,6 +63,8 @@ class RecordingChannel:
     name: str = "telegram"
     unreachable: set[str] = field(default_factory=set)  # chat ids whose users blocked the bot
     files: dict[str, bytes] = field(default_factory=dict)  # file id -> content, for other channels to fetch
+    down: set[str] = field(default_factory=set)  # chat ids that cannot be reached for now (sending fails)
+    edited: list[tuple[str, str]] = field(default_factory=list)  # (chat id, message id) of edited messages
     sent: list[tuple[str, Outgoing]] = field(default_factory=list)
     _next: int = 100
     _shown: list[str] = field(default_factory=list)
@@ -121,7 +136,10 @@ async def write_request(ch: RecordingChannel, user: str, text: str = REQUEST_TEX
     await ch.send(user, "Согласен(на)")
     await ch.send(user, "Пётр Сидоров")
     await ch.send(user, "+7 911 000-11-22")
-    await ch.send(user, extra)
+    answer = await ch.send(user, extra)
+    if extra != "1":  # a copy by e-mail or a call back: a purpose of its own, its own consent
+        assert "Согласие на обработку персональных данных" in answer
+        await ch.send(user, "Согласен(на)")
     if email:
         await ch.send(user, email)
     return await ch.send(user, "Отправить")

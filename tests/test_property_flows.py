@@ -112,7 +112,7 @@ async def _seed(path: Path) -> None:
             await say(text)
         assert "Вы записаны на личный приём" in await say("Записаться")
         for text in ("меню", "Написать в отдел", "Прошу выдать справку о стаже работы для оформления пенсии.",
-                     "Готово", "Пётр Сидоров", "+7 911 000-11-22", "1"):
+                     "Готово", "Согласен(на)", "Пётр Сидоров", "+7 911 000-11-22", "1"):  # a consent of its own
             await say(text)
         assert "Обращение №1 принято" in await say("Отправить")
         await record_sent(app.services.db, "telegram", STAFF_CHAT, [CARD_MESSAGE], "request:1", app.services.clock())

@@ -108,6 +108,7 @@ async def test_vk_client_gets_the_answer_from_the_telegram_staff_chat(
     await user.say("Ирина Волкова")
     await user.say("+7 921 765-43-21")
     await user.press("Перезвоните мне")
+    await user.press("Согласен(на)")  # a call back is a purpose of its own
     seen = await user.press("Отправить")
     assert "Обращение №1 принято" in seen.text and "перезвонит вам по номеру +79217654321" in seen.text
 

@@ -37,13 +37,16 @@ async def _write_from_result_card(console: Dialogue) -> str:
     answer = await console.say("Справка нужна для оформления пенсии за выслугу лет.")
     assert "Получено сообщений: 2" in answer
     answer = await console.say("Готово")
-    assert "Вы согласны на обработку персональных данных?" in answer
+    assert "Согласие на обработку персональных данных: письменное обращение" in answer
+    assert "Вы согласны на обработку персональных данных для рассмотрения обращения?" in answer
     await console.say("Согласен(на)")
     await console.say("Анна Петрова")
     answer = await console.say("8 (921) 555-44-33")
     assert "Ответ придёт сюда, в этот чат" in answer
     assert "Копию на эл. почту" in answer and "Перезвоните мне" in answer
     answer = await console.say("Перезвоните мне")
+    assert "Согласие на обработку персональных данных: звонок по обращению" in answer  # another purpose
+    answer = await console.say("Согласен(на)")
     assert "Тема: Иные кадровые вопросы" in answer
     assert "Контакт: Анна Петрова, +79215554433" in answer
     assert "в этот чат и звонок на +79215554433" in answer
@@ -57,6 +60,14 @@ async def test_request_from_result_card_gets_number_topic_and_due_date(console: 
     assert "Тема: Иные кадровые вопросы." in answer
     assert "не позднее 16.04.2026" in answer  # 17.03 + 30 days
     assert "перезвонит вам по номеру +79215554433" in answer
+    # the chat message is no registered appeal: the official route is named, with its link
+    assert "Сообщение в чате не считается официальным обращением по закону № 59-ФЗ" in answer
+    assert "портале Госуслуг: https://www.gosuslugi.ru/feedback" in answer
+    assert "ст. 12" not in answer
+    # invitations to the survey are asked for once, on their own, and may be declined
+    assert "Можно прислать вам приглашение оценить качество консультации?" in answer
+    answer = await console.say("Не согласен(на)")
+    assert "приглашений в анкету не будет" in answer
     assert "1. Конкурсы и кадровый резерв" in answer  # back in the main menu
     staff = console.staff_output()
     assert "СОТРУДНИКАМ (staff:personnel)" in staff  # no staff chat configured: the demo prints it
@@ -203,6 +214,8 @@ async def test_an_answered_request_brings_a_survey_invitation(
     await console.say("1")  # the answer comes to this chat only
     answer = await console.say("Отправить")
     assert "принято" in answer
+    assert "Можно прислать вам приглашение оценить качество консультации?" in answer
+    await console.say("Согласен(на)")  # invitations are a purpose of their own
     assert await pending_jobs(app.services.db, "survey_invite") == []
 
     await admin.send_line("/answer 1 Копия приказа готова, её можно получить в кабинете 210.")

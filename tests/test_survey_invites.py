@@ -6,10 +6,13 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
+import pytest
+
 from bot.app import App
 from bot.scheduler import JobRunner
 from bot.settings import Settings
 from handlers.engine import action_payload
+from handlers.personal import grant_consent
 from handlers.survey_invites import forget_invitations, invitation_delay, invitation_receipt, schedule_invitation
 from storage.clients import get_client, mark_unreachable, touch_client
 from storage.jobs import pending_jobs
@@ -19,6 +22,14 @@ from tests.survey_helpers import custom_survey_file, press
 from tests.visits_support import Collector
 
 DAY = date(2026, 3, 17)
+# The people of these tests agreed to get invitations (a consent of its own, purpose "survey").
+AGREED = ("console", "u1", "u2", "c", "gone", "owner", "stranger", "old", "u9")
+
+
+@pytest.fixture(autouse=True)
+async def agreed_to_invitations(app: App) -> None:
+    for user in AGREED:
+        await grant_consent(app.services, f"console:{user}", "survey")
 
 
 async def _result_card(console: Dialogue) -> str:
@@ -69,9 +80,11 @@ async def test_invitation_after_a_result_card_is_sent_later_and_answered_once(
     assert stored.source == "consultation"
     assert await receipt_date(app.services.db, invitation_receipt(app.services, inv.token)) == DAY
 
+    # answered: the invitation, which names him, is deleted; its receipt (a keyed hash) remains
+    assert await client_invitations(app.services.db, "console", "console") == []
     # the duplicate attempt: the same invitation again, and the menu
     answer = await press(app, action_payload("svy", inv.token))
-    assert "Вы уже ответили на этот опрос" in answer and "Начать опрос" not in answer
+    assert "Вы уже проходили этот опрос" in answer and "Начать опрос" not in answer
     answer = await console.say("меню")
     answer = await console.say("Оценить качество")
     assert "Вы уже проходили этот опрос" in answer
@@ -93,14 +106,15 @@ async def test_menu_response_uses_the_open_invitation(app: App, console: Dialogu
     clock.advance(hours=1)
     assert await JobRunner(app).run_due() == 1
     assert "Недавно вы получили ответ на своё обращение." in console.staff_output()
+    [inv] = await client_invitations(app.services.db, "console", "console")
     await console.say("Оценить качество")
     await console.say("Начать опрос")
     assert (await _answer_all(console)).startswith("Опрос завершён.")
     [stored] = await responses_between(app.services.db, "appendix1", DAY, DAY)
     assert stored.source == "request"
-    [inv] = await client_invitations(app.services.db, "console", "console")
+    assert await receipt_date(app.services.db, invitation_receipt(app.services, inv.token)) == DAY
     answer = await press(app, action_payload("svy", inv.token))
-    assert "Вы уже ответили на этот опрос" in answer
+    assert "Вы уже проходили этот опрос" in answer
 
 
 async def test_a_concurrent_second_submission_is_refused(app: App, console: Dialogue, clock: FakeClock) -> None:
@@ -230,10 +244,10 @@ async def test_old_invitations_are_erased_and_their_buttons_still_lead_to_the_su
     await runner.run_due()
     [inv] = await client_invitations(app.services.db, "console", "old")
     clock.advance(days=37)
-    assert await runner.run_daily("survey_invitations_retention")
+    assert await runner.run_daily("personal_data_retention")
     assert len(await client_invitations(app.services.db, "console", "old")) == 1  # still needed: 30 + 7 days
     clock.advance(days=1, hours=1)
-    assert await runner.run_daily("survey_invitations_retention")
+    assert await runner.run_daily("personal_data_retention")
     assert await client_invitations(app.services.db, "console", "old") == []
     answer = await press(app, action_payload("svy", inv.token), user="old")
     assert "1. Начать опрос" in answer and "Больше не предлагать" not in answer

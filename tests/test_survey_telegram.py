@@ -13,6 +13,7 @@ from openpyxl import load_workbook
 from bot.app import App
 from bot.scheduler import JobRunner
 from bot.settings import Settings
+from handlers.personal import grant_consent
 from handlers.survey_invites import schedule_invitation
 from storage.survey import responses_between
 from tests.conftest import ROOT, FakeClock
@@ -65,6 +66,7 @@ async def test_whole_survey_by_buttons(app: App) -> None:
 async def test_invitation_in_telegram(app: App, clock: FakeClock) -> None:
     h = TelegramHarness(app)
     await h.send_text(USER, "/start")
+    await grant_consent(app.services, f"telegram:{USER}", "survey")  # agreed to invitations after his visit
     await schedule_invitation(app.services, "telegram", str(USER), str(USER), "visit", timedelta(days=1))
     clock.advance(days=1)
     assert await JobRunner(app).run_due() == 1

@@ -13,6 +13,7 @@ from bot.pacing import Pacer, bulk, in_bulk
 from bot.scheduler import JobRunner
 from bot.settings import Settings
 from handlers.models import Address, Outgoing, Reply
+from handlers.personal import grant_consent
 from handlers.survey_invites import schedule_invitation
 from tests.conftest import FakeClock
 from tests.fake_telegram_api import FakeTelegramServer
@@ -75,6 +76,7 @@ async def test_scheduler_messages_are_paced_answers_are_not(settings: Settings, 
             people = [6001, 6002, 6003, 6004]
             for uid in people:
                 tg.api.private_chat(uid)
+                await grant_consent(app.services, f"telegram:{uid}", "survey")
                 await schedule_invitation(app.services, "telegram", str(uid), str(uid), "visit", timedelta(hours=1))
             clock.advance(hours=1)
             assert await JobRunner(app).run_due() == 4

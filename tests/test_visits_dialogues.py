@@ -72,7 +72,9 @@ async def test_booking_from_the_result_card(console: Dialogue, tmp_path: Path) -
     assert "📍 Личный приём: г. Санкт-Петербург, Суворовский пр-кт, д. 67\n" in done
     assert "(карта: 59.94200" not in done  # no raw coordinates
     assert "📎 Файл «priem-1.ics»" in done
-    assert "Запись № 1 сохранена" in done
+    # invitations to the survey: a purpose of their own, offered once; passing over it is no consent
+    assert "Можно прислать вам приглашение оценить качество консультации?" in done
+    assert "Запись № 1 сохранена" in await console.say("Не согласен(на)")
 
     cal = Calendar.from_ical((tmp_path / "files" / "priem-1.ics").read_bytes())
     event = cal.walk("VEVENT")[0]

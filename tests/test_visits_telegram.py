@@ -41,9 +41,11 @@ async def test_booking_reminder_and_cancellation_in_telegram(app: App, clock: Fa
     await h.share_contact(USER, "+79111234567")
     assert "Когда: пятница, 20 марта 2026, 10:00–10:30 по московскому времени" in h.last_text(USER)
     await h.press(USER, "Записаться")
+    assert h.last_text(USER).startswith("Можно прислать вам приглашение оценить качество консультации?")
+    sent = h.sent(USER)  # the confirmation, the place, the calendar file, the offer
+    await h.press(USER, "Согласен(на)")
 
-    sent = h.sent(USER)
-    confirmation, done = sent[-4], sent[-1]
+    confirmation, done = sent[-4], h.sent(USER)[-1]
     assert confirmation.kind == "text" and done.kind == "text"
     venue = next(m for m in sent[-3:-1] if m.kind == "venue")
     document = next(m for m in sent[-3:-1] if m.kind == "document")

@@ -93,7 +93,8 @@ async def test_run_logs_the_staff_warnings_of_check_config_once(settings: Settin
     """`consult-bot run` says at start what check-config says: here, departments with no staff
     destination and a destination on a channel this deployment has no settings for."""
     values = settings.model_dump()
-    values.update(vk_token="vk1.a.token", vk_group_id=77, staff_chats="personnel=vk:2000000001;awards=telegram:-1002")
+    values.update(vk_token="vk1.a.token", vk_group_id=77, staff_chats="personnel=vk:2000000001;awards=telegram:-1002",
+                  survey_salt="a-long-random-salt-of-forty-characters-x")
     vk_only = Settings(_env_file=None, **values)  # type: ignore[call-arg]
 
     async def at_once(app: App, stop: asyncio.Event) -> None:

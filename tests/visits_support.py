@@ -51,8 +51,9 @@ async def send(app: App, text: str, user: str, channel: str = "console", chat: s
 
 async def book(d: Dialogue, *, topic: str = "Государственные награды", day: str = "Чт, 19 марта",
                half: str = "утро", time: str = "10:00", name: str = "Иванов Иван",
-               phone: str = "+7 911 123-45-67") -> str:
-    """Book through the menu: Личный приём -> topic -> day -> half -> time -> personal data -> confirm."""
+               phone: str = "+7 911 123-45-67", survey: bool = True) -> str:
+    """Book through the menu: Личный приём -> topic -> day -> half -> time -> personal data -> confirm;
+    then the survey invitations are offered once (``survey``: agreed), and the booking's screen is back."""
     await d.say("меню")
     await d.say("Личный приём")
     assert "Выберите удобный день" in await d.say(topic)
@@ -66,7 +67,10 @@ async def book(d: Dialogue, *, topic: str = "Государственные на
     if "номер телефона" in answer:
         answer = await d.say(phone)
     assert "Проверьте, пожалуйста, запись" in answer, answer
-    return await d.say("Записаться")
+    done = await d.say("Записаться")
+    if "Можно прислать вам приглашение оценить качество" in done:
+        done += "\n\n" + await d.say("Согласен(на)" if survey else "Не согласен(на)")
+    return done
 
 
 class Collector:

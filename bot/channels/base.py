@@ -111,6 +111,12 @@ class Channel:
         leaves this as it is."""
         raise FileUnavailable(f"{self.name} cannot fetch files")
 
+    async def edit(self, address: Address, message_id: str, reply: Reply) -> bool:
+        """Replace the text of a message the bot sent to ``address`` earlier (its buttons go); False
+        where the platform does not let a bot edit its messages. Raises ``SendFailed`` (transient:
+        worth trying later; otherwise the message can no longer be edited)."""
+        return False
+
     async def run(self, stop: asyncio.Event) -> None:
         """Receive until ``stop`` is set (polling, a webhook server...)."""
         self.connected = True

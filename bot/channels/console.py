@@ -90,6 +90,13 @@ class ConsoleChannel(Channel):
             self._print("┗" + "━" * 40)
         return [str(self._count)]
 
+    async def edit(self, address: Address, message_id: str, reply: Reply) -> bool:
+        """The terminal cannot change what it printed: it prints the new wording, marked."""
+        self._print(f"\n┏━━ ИЗМЕНЕНО СООБЩЕНИЕ {message_id} ({address.channel}:{address.chat_id}) ━━")
+        self._print("\n".join("┃ " + line for line in render_text(reply).splitlines()))
+        self._print("┗" + "━" * 40)
+        return True
+
     def _event(self, text: str | None) -> Event:
         return Event(channel=self.name, user_id=self.user_id, chat_id=self.user_id, text=text, user_name="Гость")
 

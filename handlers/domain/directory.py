@@ -243,6 +243,10 @@ class Organization(Strict):
     name: str
     units: list[str]
     general_contacts: list[Contact] = []
+    # The operator of personal data as the consent texts name it: the Administration and its address.
+    address: str = ""
+    # Where a citizen files an official appeal under 59-FZ electronically (Gosuslugi, since 547-FZ).
+    appeal_url: str | None = None
 
 
 class PriorityCategory(Strict):

@@ -4,6 +4,7 @@ Flows import ``from handlers import texts`` and use ``texts.NAME``; content abou
 departments and contacts lives in directory.yaml, questionnaires in survey.yaml.
 """
 
+from handlers.texts.consent import *  # noqa: F403
 from handlers.texts.core import *  # noqa: F403
 from handlers.texts.max import *  # noqa: F403
 from handlers.texts.personal import *  # noqa: F403

@@ -54,7 +54,6 @@ VISITS_CONFIRM = (
     "Телефон: {phone}"
 )
 VISITS_CONFIRM_PRIORITY = "Первоочередной приём: {category} (возьмите подтверждающий документ)"
-VISITS_PURPOSE = "записать вас на личный приём"
 
 VISITS_BOOKED = (
     "Вы записаны на личный приём.\n"

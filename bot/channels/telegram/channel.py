@@ -57,7 +57,7 @@ from bot.channels.telegram.memory import ChatMemory, chat_memory
 from bot.channels.telegram.models import RESPONSE_MODELS  # noqa: F401  (aiogram's answer models, built once)
 from bot.channels.telegram.render import caption, contact_keyboard, escape, html_chunks, inline_keyboard, split_text
 from handlers import texts
-from handlers.engine import COMMANDS
+from handlers.engine import COMMANDS, CONTINUE
 from handlers.models import Address, Attachment, Document, Event, Reply
 from storage.clients import get_client, mark_unreachable, touch_client
 
@@ -164,9 +164,18 @@ class TelegramChannel(Channel):
             return addressed(message, await self.bot.me())
         return False
 
+    async def _group(self, chat_id: int, chat_type: str | None) -> dict[str, Any]:
+        """An event's group fields: in a group that is not a staff chat, nothing personal is shown,
+        and the person is given the link to his private dialogue with the bot."""
+        if chat_type not in (ChatType.GROUP, ChatType.SUPERGROUP) or self._is_staff_chat(chat_id):
+            return {}
+        username = (await self.bot.me()).username
+        return {"group": True, "dialogue_url": f"https://t.me/{username}?start={CONTINUE}" if username else None}
+
     async def _on_message(self, message: Message, event_update: Update) -> None:
         me = await self.bot.me()
-        event = replace(message_event(message, me), update_id=f"{CHANNEL}:{event_update.update_id}")
+        event = replace(message_event(message, me), update_id=f"{CHANNEL}:{event_update.update_id}",
+                        **await self._group(message.chat.id, message.chat.type))
         if event.contact is not None:
             await self.memory.set_contact_keyboard(message.chat.id, True)  # still shown: remove it next
         await self._process(event, Here(str(message.chat.id), event.user_id, thread_id=event.thread_id,
@@ -179,7 +188,8 @@ class TelegramChannel(Channel):
         msg = query.message
         chat_id = msg.chat.id if msg is not None else query.from_user.id
         accessible = isinstance(msg, Message)  # messages older than 48 hours are not
-        event = replace(callback_event(query, chat_id), update_id=f"{CHANNEL}:{event_update.update_id}")
+        event = replace(callback_event(query, chat_id), update_id=f"{CHANNEL}:{event_update.update_id}",
+                        **await self._group(chat_id, msg.chat.type if msg is not None else None))
         here = Here(str(chat_id), str(query.from_user.id), thread_id=event.thread_id,
                     pressed=str(msg.message_id) if accessible else None, update_id=event.update_id,
                     extra={"query": query})
@@ -248,6 +258,26 @@ class TelegramChannel(Channel):
             except ValueError as exc:  # Telegram would refuse it (callback data too long, too many buttons)
                 raise SendFailed(f"telegram: {exc}", transient=False) from exc
         raise SendFailed("telegram: the chat moved twice", transient=False)
+
+    async def edit(self, address: Address, message_id: str, reply: Reply) -> bool:
+        """``editMessageText``: the message's text becomes the reply's first part, its buttons go
+        (a message with a file or a place has no text to edit: Telegram refuses, and it stays)."""
+        chunks = html_chunks(reply)
+        try:
+            await self.bot.edit_message_text(chat_id=chat_ref(address.chat_id), message_id=int(message_id),
+                                             text=chunks[0], parse_mode=ParseMode.HTML,
+                                             link_preview_options=NO_PREVIEW, reply_markup=None)
+        except TelegramBadRequest as exc:
+            if "message is not modified" in exc.message:
+                return True
+            raise SendFailed(f"telegram: {exc.message}", transient=False) from exc
+        except TelegramForbiddenError as exc:
+            raise Unreachable(exc.message) from exc
+        except (TelegramNetworkError, TelegramServerError, TelegramRetryAfter) as exc:
+            raise TransientSendError(f"telegram: {type(exc).__name__}") from exc
+        except TelegramAPIError as exc:
+            raise SendFailed(f"telegram: {type(exc).__name__}", transient=False) from exc
+        return True
 
     async def _render(self, chat_id: int | str, reply: Reply, thread_id: int | None, user_id: str | None,
                       edit: int | None) -> list[int]:

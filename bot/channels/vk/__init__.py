@@ -21,6 +21,7 @@ import asyncio
 import hashlib
 import json
 import logging
+import sys
 from collections import OrderedDict
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -54,6 +55,7 @@ from bot.channels.vk.files import VkFileError, download, upload
 from bot.channels.vk.longpoll import LongPollWorker, Updates
 from bot.channels.vk.render import FULL_CAPS, MAX_TEXT, ClientCaps, VkMessage, render
 from handlers import texts
+from handlers.engine import describe
 from handlers.models import Address, Attachment, Button, Document, Reply
 
 if TYPE_CHECKING:
@@ -209,7 +211,9 @@ class VkChannel(Channel):
                 try:
                     await self._accept(update)
                 except Exception:
-                    log.exception("VK update could not be read: %.300r", update)
+                    # its type and id only: the update holds what the person wrote
+                    log.error("VK update %s (%s) could not be read: %s", update_id(update), update.get("type"),
+                              describe(sys.exc_info()[1]))
                     self._answered(update_id(update))
 
     def _answered(self, ident: str) -> None:
@@ -314,8 +318,9 @@ class VkChannel(Channel):
                 except VkUnreachable:
                     raise
                 except Exception as exc:
-                    log.error("VK: file %r for %s not uploaded (%s); sending the text with a note",
-                              doc.filename, peer, exc)
+                    # not its name (a client's file may be named after him); our own errors say why
+                    log.error("VK: a %s for %s not uploaded (%s); sending the text with a note", kind, peer,
+                              exc if isinstance(exc, VkFileError) else type(exc).__name__)
                     notes.append(texts.VK_FILE_UNAVAILABLE.format(name=doc.filename))
             text = message.text
             if notes and len(text) + sum(len(n) + 2 for n in notes) <= MAX_TEXT:
