@@ -12,8 +12,9 @@ uses the way MAX does, refusing what MAX refuses:
   upload): 400 ``attachment.not.ready``; an unknown callback id: 404;
 - ``GET /updates`` with ``limit`` over 100 or ``timeout`` over 30 s (enforced since May 2026 though
   the schema allows 1000 and 90), or while a webhook subscription is active (405);
-- more than ``rps`` requests in any second per bot, more than ``chat_rate`` new messages in any
-  second in one chat, more than ``updates_rps`` long polls a second: 429 ``too.many.requests``.
+- more than ``rps`` requests in any second per bot, more than ``chat_rate`` new messages and
+  answers to button presses in any second in one chat, more than ``updates_rps`` long polls a
+  second: 429 ``too.many.requests``.
 Faults are injected with ``fail`` (a status, an error code, ``Retry-After``, a delay).
 
 Every request the bot makes, every answer of the fake and every update it delivers is checked
@@ -788,6 +789,9 @@ class FakeMax:
         body = await self._json(request)
         if body.get("message") is None and body.get("notification") is None:
             raise bad("message or notification required")
+        # "at most two answers a second in one dialogue, group chat or channel" (POST /answers)
+        chat_id = self.messages[self.callbacks[callback_id][1]]["recipient"]["chat_id"]
+        self._rate(time.monotonic(), self._chat_windows[chat_id], self.chat_rate)
         if body.get("message") is not None:
             self._apply_edit(self.callbacks[callback_id][1], body["message"])
         self.answers.append((callback_id, body))

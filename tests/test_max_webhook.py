@@ -30,9 +30,13 @@ class Endpoint:
         self.url = ""
         self.runner: web.AppRunner | None = None
 
+    async def accept(self, update: Update) -> bool:
+        await self.received.put(update)
+        return True
+
     async def start(self, secret: str) -> Endpoint:
         app = web.Application()
-        app.router.add_post("/max/webhook", webhook.handler(secret, self.received.put))
+        app.router.add_post("/max/webhook", webhook.handler(secret, self.accept))
         self.runner = web.AppRunner(app, access_log=None, handle_signals=False)
         await self.runner.setup()
         site = web.TCPSite(self.runner, "127.0.0.1", 0)

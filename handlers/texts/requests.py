@@ -4,7 +4,7 @@ BTN_MY_REQUESTS = "Мои обращения"
 BTN_REQUESTS = "Обращения в отдел"
 BTN_FORGET = "Удалить мои данные"
 
-CHANNEL_NAMES = {"telegram": "Telegram", "vk": "ВКонтакте", "console": "консоль"}
+CHANNEL_NAMES = {"telegram": "Telegram", "vk": "ВКонтакте", "max": "MAX", "console": "консоль"}
 STATUS = {
     "received": "принято", "in_work": "в работе", "clarify": "нужно уточнение", "answered": "дан ответ",
     "closed": "закрыто", "withdrawn": "отозвано",
