@@ -430,6 +430,12 @@ class FakeMax:
         self._wake()
         return number
 
+    def deliver_again(self, number: int) -> None:
+        """MAX delivers update ``number`` to the webhooks once more (its 200 was lost on the way)."""
+        update = dict(self.updates)[number]
+        for sub in self.subscriptions.values():
+            sub.queue.put_nowait({"number": number, "update": update})
+
     # --- faults ---------------------------------------------------------------------------------------
     def fail(self, method: str, path: str, status: int = 500, *, code: str | None = None, times: int = 1,
              retry_after: float | None = None, delay: float = 0.0, message: str | None = None) -> None:
@@ -562,9 +568,10 @@ class FakeMax:
         if secret is not None and not (isinstance(secret, str) and 5 <= len(secret) <= 256
                                        and all(c.isascii() and (c.isalnum() or c in "_-") for c in secret)):
             raise bad("secret: 5-256 characters of A-Z, a-z, 0-9, _ and -")
-        old = self.subscriptions.pop(url, None)
-        if old is not None and old.worker is not None:
-            old.worker.cancel()
+        old = self.subscriptions.get(url)
+        if old is not None:  # the same address again: new settings, and what waits for it still comes
+            old.secret, old.update_types, old.time = secret, body.get("update_types"), self._ms()
+            return web.json_response({"success": True})
         sub = Subscription(url, secret, body.get("update_types"), self._ms())
         sub.worker = asyncio.create_task(self._deliver(sub))
         self.subscriptions[url] = sub
@@ -584,8 +591,8 @@ class FakeMax:
             self._http = ClientSession(timeout=ClientTimeout(total=30))
         while True:
             item = await sub.queue.get()
-            headers = {"X-Max-Bot-Api-Secret": sub.secret} if sub.secret else {}
             for _ in range(self.webhook_attempts):
+                headers = {"X-Max-Bot-Api-Secret": sub.secret} if sub.secret else {}
                 try:
                     async with self._http.post(sub.url, json=item["update"], headers=headers) as resp:
                         status = resp.status

@@ -165,7 +165,7 @@ class MaxChannel(Channel):
         try:
             return await asyncio.wait_for(asyncio.shield(safe), self.commit_wait)
         except TimeoutError:
-            log.warning("MAX: update %s not committed within %.0f s; MAX will deliver it again",
+            log.warning("MAX: update %s not committed within %.1f s; MAX will deliver it again",
                         update.get("update_type"), self.commit_wait)
             return False
 
