@@ -28,6 +28,7 @@ from storage.positions import load_position, save_position
 from tests.conftest import FakeClock
 from tests.fake_max_api import FakeMax
 from tests.max_harness import MaxBot, max_settings, wait_until
+from tests.raw_http import raw_post
 
 pytest_plugins = ["tests.max_fixtures"]  # fake_max, max_api
 
@@ -274,16 +275,6 @@ async def test_healthz_answers_before_max_does_and_an_early_update_waits_for_the
         await app.close()
 
 
-async def _raw_post(port: int, path: str, headers: bytes, body: bytes) -> int:
-    reader, writer = await asyncio.open_connection("127.0.0.1", port)
-    writer.write(b"POST " + path.encode() + b" HTTP/1.1\r\nHost: bot\r\nContent-Type: application/json\r\n"
-                 + headers + b"Content-Length: " + str(len(body)).encode() + b"\r\nConnection: close\r\n\r\n" + body)
-    await writer.drain()
-    status = int((await reader.readline()).split()[1])
-    writer.close()
-    return status
-
-
 async def test_forged_webhook_requests_are_refused_with_401(settings: Settings, clock: FakeClock,
                                                             fake_max: FakeMax) -> None:
     app, bot = await up(max_settings(settings, fake_max, "webhook"), clock, fake_max)
@@ -294,8 +285,8 @@ async def test_forged_webhook_requests_are_refused_with_401(settings: Settings, 
         name = b"X-Max-Bot-Api-Secret: "
         for header in (b"", name + b"guess\r\n", name + b"test_secret-\xff\r\n",  # bytes that are no text
                        name + "При".encode() + b"\r\n", name + b"test_secret-1x\r\n"):
-            assert await _raw_post(port, "/max/webhook", header, update) == 401, header
-        assert await _raw_post(port, "/max/webhook", b"X-Max-Bot-Api-Secret: test_secret-1\r\n", b"{nope") == 400
+            assert await raw_post(port, "/max/webhook", header, update) == 401, header
+        assert await raw_post(port, "/max/webhook", b"X-Max-Bot-Api-Secret: test_secret-1\r\n", b"{nope") == 400
         await asyncio.sleep(0.1)
         assert fake_max.sent == []  # nothing was answered
     finally:

@@ -22,6 +22,7 @@ from handlers.models import Address, Outgoing, Reply
 from storage.clients import get_client, touch_client
 from tests.conftest import FakeClock
 from tests.fake_telegram_api import FakeTelegramServer
+from tests.raw_http import raw_post
 
 ANNA, BORIS = 5001, 5002
 
@@ -130,6 +131,9 @@ async def test_webhook_with_secret_and_health(settings: Settings, tg: FakeTelegr
         forged = tg.api.make_text(BORIS, "/start")
         assert await tg.post_update(forged, secret="guessed") == 401
         assert await tg.post_update(forged, secret="") == 401
+        for bad in (b"s3cret_Value-1\xff", "Секрет".encode()):  # bytes that are no text: 401 too, not 500
+            header = b"X-Telegram-Bot-Api-Secret-Token: " + bad + b"\r\n"
+            assert await raw_post(port, "/tg/hook", header, json.dumps(forged).encode()) == 401
         async with ClientSession() as http:
             async with http.get(f"http://127.0.0.1:{port}/healthz") as resp:
                 health = await resp.json()
