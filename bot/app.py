@@ -35,6 +35,11 @@ def load_content(settings: Settings) -> tuple[Directory, SurveyFile, CalendarFil
     return domain_load(settings.directory_file, settings.survey_file, settings.calendar_file)
 
 
+def staff_chats(directory: Directory) -> dict[tuple[str, str], str]:
+    """The chats where a department's staff work: (channel, chat id) -> department."""
+    return {("telegram", dep.staff_chat): dep.id for dep in directory.departments if dep.staff_chat}
+
+
 class App:
     def __init__(self, services: Services, settings: Settings) -> None:
         self.services = services
@@ -65,9 +70,7 @@ class App:
                             understanding=Understanding(directory), clock=clock, admin_ids=settings.admin_ids,
                             survey_salt=settings.survey_salt.get_secret_value(),
                             web_base_url=settings.web_base_url)
-        for dep in directory.departments:
-            if dep.staff_chat:
-                services.staff_chats[("telegram", dep.staff_chat)] = dep.id
+        services.staff_chats.update(staff_chats(directory))
         return cls(services, settings)
 
     def add_channel(self, channel: Channel) -> None:

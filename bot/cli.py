@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from aiohttp import web
 
     from bot.app import App
+    from handlers.domain.directory import Directory
     from handlers.domain.survey_report import Report
 
 
@@ -111,7 +112,27 @@ def check_config(settings: Settings) -> int:
     if visit_rules or categories:
         print(f"Требуют сверки (verify: true): правила записи на приём отделов {', '.join(visit_rules) or '—'}; "
               f"категорий первоочередного приёма — {len(categories)}")
-    return 0
+    return _check_channels(settings, directory)
+
+
+def _check_channels(settings: Settings, directory: Directory) -> int:
+    """The web server's addresses, and MAX: its webhook settings, the token, the staff chats' rights."""
+    from bot.app import staff_chats
+    from bot.web_server import problems
+
+    errors = problems(settings)
+    if settings.max_token is not None:
+        from bot.channels.max.checks import check
+
+        found = asyncio.run(check(settings, [key[1] for key in staff_chats(directory) if key[0] == "max"]))
+        errors += found.errors
+        for note in found.notes:
+            print(note)
+        for warning in found.warnings:
+            print(f"Предупреждение: {warning}")
+    for error in errors:
+        print(f"Ошибка: {error}", file=sys.stderr)
+    return 1 if errors else 0
 
 
 async def _migrate(settings: Settings) -> int:

@@ -74,18 +74,19 @@ def listeners(settings: Settings) -> dict[tuple[str, int], list[Part]]:
 
 
 def problems(settings: Settings) -> list[str]:
-    """What would keep the server from starting (for check-config and start-up)."""
+    """What would keep the server from starting (said by check-config and at start-up, in Russian
+    for the administrator)."""
     found: list[str] = []
     hosts: dict[int, set[str]] = {}
     for host, port in listeners(settings):
         hosts.setdefault(port, set()).add(host)
     for port, names in sorted(hosts.items()):
-        if len(names) > 1 and port != 0:
-            found.append(f"port {port} is given with different hosts ({', '.join(sorted(names))}): "
-                         "give every part on one port the same host (HTTP_HOST)")
+        if len(names) > 1:
+            found.append(f"порт {port} указан с разными адресами ({', '.join(sorted(names))}): у всего, что "
+                         "слушает один порт, адрес должен быть один (HTTP_HOST)")
     paths = [p.path for p in parts(settings) if p.path is not None]
     if len(paths) != len(set(paths)):
-        found.append("TELEGRAM_WEBHOOK_PATH and MAX_WEBHOOK_PATH must differ")
+        found.append("TELEGRAM_WEBHOOK_PATH и MAX_WEBHOOK_PATH должны различаться")
     return found
 
 

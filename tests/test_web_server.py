@@ -38,9 +38,10 @@ def test_settings_that_cannot_listen_are_said_before_anything_starts() -> None:
     base = Settings(_env_file=None, telegram_token="1:a", telegram_mode="webhook", max_token="m",  # type: ignore[call-arg]
                     max_mode="webhook")
     assert problems(base) == []
-    assert "port 8080" in problems(with_(base, web_base_url="https://x.ru", web_host="127.0.0.1"))[0]
+    assert "порт 8080 указан с разными адресами (0.0.0.0, 127.0.0.1)" in problems(
+        with_(base, web_base_url="https://x.ru", web_host="127.0.0.1"))[0]
     assert problems(with_(base, max_webhook_path="/telegram/webhook")) == [
-        "TELEGRAM_WEBHOOK_PATH and MAX_WEBHOOK_PATH must differ"]
+        "TELEGRAM_WEBHOOK_PATH и MAX_WEBHOOK_PATH должны различаться"]
 
 
 @pytest.fixture
