@@ -57,6 +57,7 @@ async def _demo(settings: Settings) -> int:
 
 
 DEMO_STAFF = "console:demo-staff"  # the demo's administrator in the web workspace (not the console user)
+DEMO_WEB_HOST, DEMO_WEB_PORT = "127.0.0.1", 8090  # the demo's workspace, unless WEB_HOST/WEB_PORT say
 
 
 async def _demo_workspace(app: App) -> web.AppRunner | None:
@@ -66,12 +67,12 @@ async def _demo_workspace(app: App) -> web.AppRunner | None:
     from storage.workspace import Signer
 
     settings = app.settings
-    app.services.web_base_url = settings.web_base_url or f"http://{settings.web_host}:{settings.web_port}"
+    host, port = settings.web_host or DEMO_WEB_HOST, settings.web_port or DEMO_WEB_PORT
+    app.services.web_base_url = settings.web_base_url or f"http://{host}:{port}"
     try:
-        runner = await serve_staff(app, settings.web_host, settings.web_port)
+        runner = await serve_staff(app, host, port)
     except OSError as exc:
-        print(f"Рабочее место сотрудника (веб) не запущено: {settings.web_host}:{settings.web_port} занят ({exc}); "
-              "задайте другой WEB_PORT.")
+        print(f"Рабочее место сотрудника (веб) не запущено: {host}:{port} занят ({exc}); задайте другой WEB_PORT.")
         return None
     app.services.admin_ids = app.services.admin_ids | {DEMO_STAFF}
     link = await new_link(app.services, Signer(DEMO_STAFF, "Сотрудник (демо)", ()))
