@@ -139,6 +139,15 @@ class MaxChannel(Channel):
     # ------------------------------------------------------------------ receiving
     def accept(self, update: Update) -> asyncio.Future[bool]:
         """Start handling one update; the future is done (True) when it is safe, see above."""
+        return self._start(update)[0]
+
+    async def feed(self, update: Update) -> None:
+        """Handle one update to its end, the answer sent (the benchmark's entry)."""
+        task = self._start(update)[1]
+        if task is not None:
+            await task
+
+    def _start(self, update: Update) -> tuple[asyncio.Future[bool], asyncio.Task[Any] | None]:
         loop = asyncio.get_running_loop()
         safe: asyncio.Future[bool] = loop.create_future()
         try:
@@ -146,7 +155,7 @@ class MaxChannel(Channel):
         except Exception:  # a shape MAX's description does not have: logged without its content
             log.exception("MAX: an update of type %r could not be read", update.get("update_type"))
             safe.set_result(True)
-            return safe
+            return safe, None
         event = inbound.event
         if event is None or (inbound.group and not inbound.addressed and not self._staff_chat(inbound.chat_id)):
             task = self._spawn(self._service(inbound, update))
@@ -157,7 +166,7 @@ class MaxChannel(Channel):
                         extra={"callback": inbound.callback_id, "safe": safe})
             task = self._spawn(self._handle(event, here, started=inbound.kind == "bot_started"))
         task.add_done_callback(lambda _: safe.done() or safe.set_result(True))
-        return safe
+        return safe, task
 
     async def take(self, update: Update) -> bool:
         """The webhook's ``accept``: True once the update is safe, False if that takes too long."""
