@@ -90,14 +90,18 @@ def problems(settings: Settings) -> list[str]:
     return found
 
 
-def secret_matches(request: web.Request, header: str, secret: str) -> bool:
-    """The header carries exactly ``secret``: compared in constant time; a missing header, or one
-    with bytes that are no text, is a mismatch (never an error)."""
-    try:
-        got = request.headers.get(header, "").encode("utf-8", "surrogateescape")
-    except UnicodeError:
+def secret_matches(received: str, expected: str) -> bool:
+    """Whether a webhook's secret header (as aiohttp hands it over: text decoded from UTF-8 with
+    ``surrogateescape``) is exactly ``expected``: the bytes that came are compared with the
+    secret's in constant time, so a value of any bytes is a plain mismatch (401), never a
+    ``TypeError`` of ``hmac.compare_digest`` on non-ASCII text. An empty secret matches nothing."""
+    if not expected:
         return False
-    return hmac.compare_digest(got, secret.encode())
+    try:
+        got = received.encode("utf-8", "surrogateescape")
+    except UnicodeEncodeError:  # a surrogate that no byte of the request could have made
+        return False
+    return hmac.compare_digest(got, expected.encode("utf-8"))
 
 
 class WebServer:

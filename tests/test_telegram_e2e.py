@@ -22,7 +22,6 @@ from handlers.models import Address, Outgoing, Reply
 from storage.clients import get_client, touch_client
 from tests.conftest import FakeClock
 from tests.fake_telegram_api import FakeTelegramServer
-from tests.raw_http import raw_post
 
 ANNA, BORIS = 5001, 5002
 
@@ -131,9 +130,6 @@ async def test_webhook_with_secret_and_health(settings: Settings, tg: FakeTelegr
         forged = tg.api.make_text(BORIS, "/start")
         assert await tg.post_update(forged, secret="guessed") == 401
         assert await tg.post_update(forged, secret="") == 401
-        for bad in (b"s3cret_Value-1\xff", "Секрет".encode()):  # bytes that are no text: 401 too, not 500
-            header = b"X-Telegram-Bot-Api-Secret-Token: " + bad + b"\r\n"
-            assert await raw_post(port, "/tg/hook", header, json.dumps(forged).encode()) == 401
         async with ClientSession() as http:
             async with http.get(f"http://127.0.0.1:{port}/healthz") as resp:
                 health = await resp.json()
@@ -253,9 +249,9 @@ async def test_webhook_answers_401_to_a_wrong_secret_of_any_bytes(settings: Sett
         port = s.getsockname()[1]
     secret = "s3cret_Value-1"
     app = await _app(_settings(settings, tg, telegram_mode="webhook", telegram_webhook_url=f"http://127.0.0.1:{port}",
-                               telegram_webhook_path="/tg/hook", telegram_webhook_host="127.0.0.1",
-                               telegram_webhook_port=port, telegram_webhook_secret=secret), clock)
-    async with Running(app, tg):
+                               telegram_webhook_path="/tg/hook", http_host="127.0.0.1", http_port=port,
+                               telegram_webhook_secret=secret), clock)
+    async with serving(app), Running(app, tg):  # the bot's web server, as ``consult-bot run`` starts it
         await tg.api.wait_for(lambda: tg.api.webhook is not None)
         body = json.dumps(tg.api.make_text(BORIS, "/start")).encode()
         wrong = [None, b"", b"guessed", "секрет".encode(), "s3cret_Value-1é".encode(), b"\xff\xfe\xfd",

@@ -49,7 +49,7 @@ def handler(secret: str, accept: Callable[[Update], Awaitable[bool]]) -> Callabl
     """An aiohttp handler for the webhook path; ``accept(update)`` is True when MAX may forget it."""
 
     async def receive(request: web.Request) -> web.Response:
-        if not secret_matches(request, SECRET_HEADER, secret):
+        if not secret_matches(request.headers.get(SECRET_HEADER, ""), secret):
             log.warning("MAX webhook: a request without the right secret from %s", request.remote)
             return web.Response(status=401)
         try:
