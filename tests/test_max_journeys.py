@@ -173,6 +173,8 @@ async def test_bad_input_is_answered_politely(bot: MaxBot, fake_max: FakeMax) ->
     long = await anna.say("ж" * 10_000)
     assert long.text.startswith(texts.TOO_LONG.split("(")[0]) and "10000" in long.text
     assert long.labels
+    broken = await anna.say("как попасть в кадровый резерв\x00\ud800")  # NUL, a lone surrogate (a JSON escape)
+    assert broken.messages and texts.INTERNAL_ERROR not in broken.text
     forged = await anna.press_payload(menu.mid, "x" * 1024)  # a payload the bot never made
     assert texts.STALE_BUTTON in forged.text and forged.labels
     stale = await anna.press_payload(menu.mid, "t99.999")

@@ -370,3 +370,13 @@ async def test_what_cannot_work_is_said_and_not_restarted(
     finally:
         await bot.api.close()
         await app.close()
+
+
+def test_max_is_a_channel_of_the_registry_configured_by_its_token() -> None:
+    from bot.channels.registry import channel_main, configured_channels
+    from bot.runner import no_channels_text
+
+    assert "max" in configured_channels(Settings(_env_file=None, max_token="t"))  # type: ignore[call-arg]
+    assert "max" not in configured_channels(Settings(_env_file=None))  # type: ignore[call-arg]
+    assert channel_main("max") is run
+    assert "MAX_TOKEN=" in no_channels_text()

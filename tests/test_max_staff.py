@@ -123,3 +123,19 @@ async def test_a_max_client_answered_from_the_telegram_staff_chat(settings: Sett
     finally:
         await bot.close()
         await app.close()
+
+
+async def test_a_client_who_stopped_the_bot_is_reported_to_the_staff_chat(staffed: tuple[MaxBot, int],
+                                                                          fake_max: FakeMax) -> None:
+    bot, group = staffed
+    client = bot.person(CLIENT)
+    await write_request(client, "Прошу выдать копию приказа о переводе.")
+    card = next(m for m in fake_max.sent_to(group) if m.text.startswith("Обращение №1"))
+    fake_max.stop_bot(CLIENT)  # MAX refuses messages to him from now on (403 chat.denied)
+    await bot.settled()
+    fake_max.write(STAFF, "Копия готова.", chat_id=group, reply_to=card.mid)
+    await bot.settled()
+    told = fake_max.sent_to(group)[-1].text
+    assert told.startswith("Сообщение по обращению №1 не доставлено клиенту: MAX сообщает, что клиент недоступен")
+    assert "Пётр Сидоров, +79110001122" in told  # staff can call him instead
+    assert not client.received()[-1].text.startswith("Ответ на ваше обращение")
