@@ -269,18 +269,26 @@ def _max_section(results: dict[str, Any], add: Any) -> None:
             add(f"| {db} | {clients} | **{c['users']} people at once** | {_n(c['updates'])} | **{_n(c['per_s'])}** | "
                 f"{_ms(c['p50_ms'])} | {_ms(c['p95_ms'])} | {_ms(c['p99_ms'])} |")
         add("")
-        add("| Database | Floor, updates/s | Floor mean, ms | Our mean, ms | Our path / floor | Apologies | "
-            "Scenarios done | MAX API calls |")
-        add("|---|---:|---:|---:|---:|---:|---:|---|")
+        add("| Database | Floor, updates/s | Floor mean, ms | Our mean, ms | Our path / floor | CPU per update at "
+            "once, ms | Updates/s on a core of its own | Apologies | Scenarios done | MAX API calls |")
+        add("|---|---:|---:|---:|---:|---:|---:|---:|---:|---|")
         for run in runs:
             f = run["floor"]
             done = sum(s["completed"] for s in run["scenarios"].values()) + run["concurrent"]["completed"]
             people = sum(s["people"] for s in run["scenarios"].values()) + run["concurrent"]["people"]
             calls = ", ".join(f"{k} {v}" for k, v in sorted(run["api_calls"].items()))
+            cpu = run["concurrent"].get("cpu_ms_per_update", 0.0)
             add(f"| {_db_name(run['db'])} | {_n(f['per_s'])} | {_ms(f['mean_ms'])} | "
-                f"{_ms(run['sequential']['mean_ms'])} | {run['floor_ratio']:.0f}× | {run['apologies']} | "
-                f"{done}/{people} | {calls} |")
+                f"{_ms(run['sequential']['mean_ms'])} | {run['floor_ratio']:.0f}× | {_ms(cpu)} | "
+                f"{_n(1000 / cpu) if cpu else '–'} | {run['apologies']} | {done}/{people} | {calls} |")
         add("")
+        telegram = [r for r in results.get("load", []) if r["concurrent"].get("cpu_ms_per_update")]
+        if telegram:
+            add("The Telegram path in the same run, for comparison: "
+                + "; ".join(f"{_db_name(r['db'])}, {_n(r['clients'])} clients: {_n(r['concurrent']['per_s'])} "
+                            f"updates/s at once, {_ms(r['concurrent']['cpu_ms_per_update'])} ms CPU per update"
+                            for r in telegram) + ".")
+            add("")
         parts = next((run["breakdown_ms"] for run in runs if run.get("breakdown_ms")), None)
         if parts:
             from bench.max_load import PARTS
