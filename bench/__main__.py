@@ -1,5 +1,7 @@
-"""``python -m bench`` (``make bench``): the whole benchmark, about 15 minutes on 2 cores;
+"""``python -m bench`` (``make bench``): the whole benchmark, about 20 minutes on 2 cores;
 ``python -m bench --quick`` for a short one (1,000 and 10,000 clients, 1,000 invitations).
+Beside the Telegram path: the MAX path (``bench.max_load``, the smaller database size) and the
+idle memory of a MAX+VK deployment (``bench.max_rss``), in processes that never import aiogram.
 
 Every measurement runs in a process of its own (so memory figures are the bot's alone) on a
 throw-away database: SQLite in a temp file, PostgreSQL in a database created for the run and
@@ -121,6 +123,41 @@ async def _flood(size: str, clients: int, work: Path, logs: Path) -> dict[str, A
                       work / "flood.json", logs / "flood.log")
 
 
+async def _max_runs(kinds: list[str], clients: int, size: str, repeat: int, work: Path,
+                   logs: Path) -> list[dict[str, Any]]:
+    """The MAX path (no aiogram in its process) on each database, the best of ``repeat`` runs."""
+    runs = []
+    for kind in kinds:
+        tries = []
+        for attempt in range(repeat):
+            _say(f"MAX, {kind}, {clients:,} stored clients (run {attempt + 1} of {repeat})…")
+            async with temp_database(kind) as url:
+                await prefill(url, clients, channel="max")
+                args = ["--db", url, "--clients", str(clients), "--size", size]
+                if kind == "sqlite" and attempt == 0:
+                    args += ["--breakdown", "--profile"]
+                name = f"max-{kind}-{clients}-{attempt + 1}"
+                result = _child("bench.max_load", args, work / f"{name}.json", logs / f"{name}.log")
+            result["db"] = kind
+            _say(f"  one at a time: mean {result['sequential']['mean_ms']:.2f} ms, p99 "
+                 f"{result['sequential']['p99_ms']:.2f} ms; {result['concurrent']['users']} at once: "
+                 f"{result['concurrent']['per_s']:.0f} updates/s")
+            tries.append(result)
+        best = max(tries, key=lambda r: r["concurrent"]["per_s"])
+        for key in ("breakdown_ms", "profile"):
+            best[key] = next((r[key] for r in tries if r.get(key)), None)
+        best["runs"] = [{"updates_per_s": r["concurrent"]["per_s"], "mean_ms": r["sequential"]["mean_ms"],
+                         "p99_ms": r["sequential"]["p99_ms"]} for r in tries]
+        runs.append(best)
+    return runs
+
+
+async def _max_rss(work: Path, logs: Path) -> dict[str, Any]:
+    _say("idle memory of a MAX+VK deployment…")
+    async with temp_database("sqlite") as url:
+        return _child("bench.max_rss", ["--db", url], work / "max-rss.json", logs / "max-rss.log")
+
+
 def _broadcast(messages: int, work: Path, logs: Path) -> dict[str, Any]:
     _say(f"broadcast: {messages:,} survey invitations at Telegram's limits (about {messages / 28 / 60:.0f} min)…")
     return _child("bench.broadcast", ["--messages", str(messages)], work / "broadcast.json", logs / "broadcast.log")
@@ -144,11 +181,15 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
     logs = args.out / "logs"
     with tempfile.TemporaryDirectory(prefix="consult-bench-") as tmp:
         work = Path(tmp)
-        results["load"] = await _load_runs(kinds, sizes, size, args.repeat or (1 if args.quick or args.tiny else 2),
-                                           work, logs)
-        if not args.no_flood:
+        repeat = args.repeat or (1 if args.quick or args.tiny else 2)
+        if not args.max_only:
+            results["load"] = await _load_runs(kinds, sizes, size, repeat, work, logs)
+        if not args.no_max:
+            results["max_rss"] = await _max_rss(work, logs)
+            results["max_load"] = await _max_runs(kinds, sizes[0], size, repeat, work, logs)
+        if not args.no_flood and not args.max_only:
             results["flood"] = await _flood(size, sizes[0], work, logs)
-        if not args.no_broadcast:
+        if not args.no_broadcast and not args.max_only:
             results["broadcast"] = _broadcast(messages, work, logs)
     return results
 
@@ -162,6 +203,8 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, help="runs of each measurement, the best kept (full: 2, quick: 1)")
     parser.add_argument("--no-flood", action="store_true", help="skip the anti-flood measurement")
     parser.add_argument("--no-broadcast", action="store_true", help="skip the broadcast")
+    parser.add_argument("--no-max", action="store_true", help="skip the MAX path")
+    parser.add_argument("--max-only", action="store_true", help="the MAX path and the MAX+VK memory only")
     parser.add_argument("--out", type=Path, default=Path("bench/results"), help="where latest.md/.json go")
     args = parser.parse_args()
     began = time.perf_counter()

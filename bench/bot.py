@@ -5,48 +5,22 @@ and the floor — the same kind of dispatcher with handlers that do nothing."""
 from __future__ import annotations
 
 import gc
-import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
-from pathlib import Path
+from datetime import datetime
 
 from aiogram import Bot, Dispatcher, Router
 from aiogram.types import CallbackQuery, Message
 
+from bench.common import NOW, PacedClock, settings_for
 from bench.mocked import TOKEN, RecordingSession
 from bot.app import App
 from bot.channels.antiflood import MemoryFloodGuard
 from bot.channels.telegram.channel import BOT_DEFAULTS, TelegramChannel
 from bot.channels.telegram.memory import LocalChatMemory
-from bot.settings import Settings
 from handlers import texts
 
-# A Tuesday, 10:00 in Moscow: an ordinary working day, so the booking offers the usual days.
-NOW = datetime(2026, 3, 17, 7, 0, tzinfo=UTC)
-
-
-def settings_for(url: str, data_dir: Path | None = None, **overrides: object) -> Settings:
-    """The deployment's settings (content files from the working directory or the environment), with
-    the benchmark's database and no .env file: a real token or Redis must not leak in."""
-    data = data_dir or Path(tempfile.mkdtemp(prefix="consult-bench-"))
-    values: dict[str, object] = {"database_url": url, "data_dir": data, "redis_url": None, **overrides}
-    return Settings(_env_file=None, **values)  # type: ignore[call-arg, arg-type]
-
-
-class PacedClock:
-    """The anti-flood clock when people act at a human pace: it moves ``step`` seconds per update
-    fed, whatever the wall time, so a fast benchmark is not mistaken for a flood."""
-
-    def __init__(self, step: float = 1.0) -> None:
-        self.now = 0.0
-        self.step = step
-
-    def tick(self) -> None:
-        self.now += self.step
-
-    def __call__(self) -> float:
-        return self.now
+__all__ = ["NOW", "BotUnderTest", "PacedClock", "floor_dispatcher", "settings_for", "start_bot"]
 
 
 @dataclass

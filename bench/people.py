@@ -13,11 +13,10 @@ from typing import Any
 from aiogram import Bot, Dispatcher
 from aiogram.types import Update
 
+from bench.common import ScenarioError
 from bench.mocked import BOT_USER, RecordingSession, Shown, private_chat
 
-
-class ScenarioError(Exception):
-    """The bot did not show what a person needs to go on (a missing button)."""
+__all__ = ["Driver", "Person", "ScenarioError"]
 
 
 class Driver:

@@ -17,7 +17,7 @@ from pathlib import Path
 from sqlalchemy import insert, text
 from sqlalchemy.engine import make_url
 
-from bench.bot import NOW
+from bench.common import NOW
 from storage.db import Database
 from storage.tables import ClientRow, ConversationRow
 
@@ -82,7 +82,7 @@ async def _migrate(url: str) -> None:
         await db.close()
 
 
-def _rows(count: int, seed: int) -> Iterator[tuple[list[dict], list[dict]]]:
+def _rows(count: int, seed: int, channel: str) -> Iterator[tuple[list[dict], list[dict]]]:
     """Clients in batches: some gave their name and phone, all were last seen within a year and rest
     on the main menu, as people do after a finished conversation."""
     rng = random.Random(seed)
@@ -92,22 +92,23 @@ def _rows(count: int, seed: int) -> Iterator[tuple[list[dict], list[dict]]]:
             uid = str(user_id(n))
             seen = NOW - timedelta(minutes=rng.randrange(1, 365 * 24 * 60))
             named = rng.random() < 0.3
-            clients.append({"channel": "telegram", "user_id": uid, "chat_id": uid,
+            clients.append({"channel": channel, "user_id": uid, "chat_id": uid,
                             "name": f"Клиент {n}" if named else None,
                             "phone": f"+7911{n % 10**7:07d}" if named else None, "email": None,
                             "consent_at": seen if named else None, "unreachable": False, "note": None,
                             "created_at": seen - timedelta(days=rng.randrange(0, 200)), "last_seen_at": seen})
-            conversations.append({"channel": "telegram", "user_id": uid, "chat_id": uid, "step": "menu",
+            conversations.append({"channel": channel, "user_id": uid, "chat_id": uid, "step": "menu",
                                   "params": {}, "data": {"topic": "attestation"} if named else {}, "stack": [],
                                   "version": rng.randrange(1, 40), "updated_at": seen})
         yield clients, conversations
 
 
-async def prefill(url: str, count: int, *, seed: int = 1) -> None:
-    """Insert ``count`` stored clients with their conversations (bulk, a few seconds for 100,000)."""
+async def prefill(url: str, count: int, *, seed: int = 1, channel: str = "telegram") -> None:
+    """Insert ``count`` stored clients of ``channel`` with their conversations (bulk, a few seconds
+    for 100,000)."""
     db = Database(url)
     try:
-        for clients, conversations in _rows(count, seed):
+        for clients, conversations in _rows(count, seed, channel):
             async with db.transaction() as tx:
                 await tx.rows(insert(ClientRow.__table__), clients)  # type: ignore[arg-type]
                 await tx.rows(insert(ConversationRow.__table__), conversations)  # type: ignore[arg-type]

@@ -5,6 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+# Targets of the MAX+VK deployment (issue 15): per process on SQLite, per update, memory.
+MAX_MIN_UPDATES_PER_S = 1000.0
+MAX_MAX_P99_MS = 5.0
+MAX_MAX_IDLE_RSS_MB = 120.0
+
 # Targets (a 2-core machine): per process on SQLite, per update, memory, and growth of the database.
 MIN_UPDATES_PER_S = 1000.0
 MAX_P99_MS = 10.0
@@ -82,6 +87,21 @@ def checks(results: dict[str, Any]) -> list[Check]:
                          f"{flood['flooder']['flood_notices']} notices", flood["flooder"]["flood_notices"] > 0))
         out.append(Check(f"anti-flood: others' p99 within {_n(FLOOD_MAX_P99_CHANGE_PCT)}% of a calm run",
                          _pct(change), change <= FLOOD_MAX_P99_CHANGE_PCT))
+    for run in results.get("max_load", []):
+        db, clients = _db_name(run["db"]), _n(run["clients"])
+        if run["db"] == "sqlite":
+            rate = run["concurrent"]["per_s"]
+            out.append(Check(f"MAX: ≥ {_n(MAX_MIN_UPDATES_PER_S)} updates/s per process ({db}, {clients} clients)",
+                             f"{_n(rate)} updates/s", rate >= MAX_MIN_UPDATES_PER_S))
+            p99 = run["sequential"]["p99_ms"]
+            out.append(Check(f"MAX: p99 ≤ {_n(MAX_MAX_P99_MS)} ms ({db}, {clients} clients)", f"{_ms(p99)} ms",
+                             p99 <= MAX_MAX_P99_MS))
+    rss = results.get("max_rss")
+    if rss:
+        aiogram = "loaded" if rss["aiogram_imported"] else "not loaded"
+        out.append(Check(f"MAX+VK deployment: idle RSS ≤ {_n(MAX_MAX_IDLE_RSS_MB)} MB, no aiogram",
+                         f"{rss['idle_rss_mb']:.1f} MB, aiogram {aiogram}",
+                         rss["idle_rss_mb"] <= MAX_MAX_IDLE_RSS_MB and not rss["aiogram_imported"]))
     bc = results.get("broadcast")
     if bc:
         off = abs(100 - bc["of_limit_pct"])
@@ -189,6 +209,7 @@ def markdown(results: dict[str, Any]) -> str:
     for note in results.get("skipped", []):
         add(f"*Skipped:* {note}")
         add("")
+    _max_section(results, add)
     flood = results.get("flood")
     if flood:
         fl, calm, busy = flood["flooder"], flood["others_without_flooder"], flood["others_with_flooder"]
@@ -216,3 +237,89 @@ def markdown(results: dict[str, Any]) -> str:
         add(f"| {c.target} | {c.measured} | **{c.verdict}** |")
     add("")
     return "\n".join(lines)
+
+
+def _max_section(results: dict[str, Any], add: Any) -> None:
+    """The MAX path and the memory of a MAX+VK deployment."""
+    runs = results.get("max_load", [])
+    rss = results.get("max_rss")
+    if not runs and not rss:
+        return
+    add("### MAX")
+    add("")
+    add("Each update is the JSON MAX posts to the webhook, parsed and handed to the real MAX channel module "
+        "(`MaxChannel.feed`: update parsing, anti-flood, admission, the engine's unit of work, the outbox, "
+        "rendering, the bot's own MAX client with its pacing) over a recording transport without network, in a "
+        "process that never imports aiogram. The floor: the same raw updates parsed (`json.loads` + "
+        "`parse_update`) and dispatched to an empty handler. MAX itself takes about 30 requests a second per bot: "
+        "these figures are the bot's CPU, not what one MAX bot can be sent.")
+    add("")
+    if runs:
+        add("| Database | Stored clients | Scenario | Updates | Updates/s | p50, ms | p95, ms | p99, ms |")
+        add("|---|---:|---|---:|---:|---:|---:|---:|")
+        for run in runs:
+            db, clients = _db_name(run["db"]), _n(run["clients"])
+            for name, s in run["scenarios"].items():
+                add(f"| {db} | {clients} | {name} | {_n(s['updates'])} | {_n(s['per_s'])} | {_ms(s['p50_ms'])} | "
+                    f"{_ms(s['p95_ms'])} | {_ms(s['p99_ms'])} |")
+            s = run["sequential"]
+            add(f"| {db} | {clients} | **all, one at a time** | {_n(s['updates'])} | {_n(s['per_s'])} | "
+                f"{_ms(s['p50_ms'])} | {_ms(s['p95_ms'])} | {_ms(s['p99_ms'])} |")
+            c = run["concurrent"]
+            add(f"| {db} | {clients} | **{c['users']} people at once** | {_n(c['updates'])} | **{_n(c['per_s'])}** | "
+                f"{_ms(c['p50_ms'])} | {_ms(c['p95_ms'])} | {_ms(c['p99_ms'])} |")
+        add("")
+        add("| Database | Floor, updates/s | Floor mean, ms | Our mean, ms | Our path / floor | CPU per update at "
+            "once, ms | Updates/s on a core of its own | Apologies | Scenarios done | MAX API calls |")
+        add("|---|---:|---:|---:|---:|---:|---:|---:|---:|---|")
+        for run in runs:
+            f = run["floor"]
+            done = sum(s["completed"] for s in run["scenarios"].values()) + run["concurrent"]["completed"]
+            people = sum(s["people"] for s in run["scenarios"].values()) + run["concurrent"]["people"]
+            calls = ", ".join(f"{k} {v}" for k, v in sorted(run["api_calls"].items()))
+            cpu = run["concurrent"].get("cpu_ms_per_update", 0.0)
+            add(f"| {_db_name(run['db'])} | {_n(f['per_s'])} | {_ms(f['mean_ms'])} | "
+                f"{_ms(run['sequential']['mean_ms'])} | {run['floor_ratio']:.0f}× | {_ms(cpu)} | "
+                f"{_n(1000 / cpu) if cpu else '–'} | {run['apologies']} | {done}/{people} | {calls} |")
+        add("")
+        telegram = [r for r in results.get("load", []) if r["concurrent"].get("cpu_ms_per_update")]
+        if telegram:
+            add("The Telegram path in the same run, for comparison: "
+                + "; ".join(f"{_db_name(r['db'])}, {_n(r['clients'])} clients: {_n(r['concurrent']['per_s'])} "
+                            f"updates/s at once, {_ms(r['concurrent']['cpu_ms_per_update'])} ms CPU per update"
+                            for r in telegram) + ".")
+            add("")
+        parts = next((run["breakdown_ms"] for run in runs if run.get("breakdown_ms")), None)
+        if parts:
+            from bench.max_load import PARTS
+
+            ms = parts["parts_ms"]
+            add("Where the time of a MAX update goes (SQLite, one at a time, CPU time of the loop's thread):")
+            add("")
+            add("| Part | ms per update | share |")
+            add("|---|---:|---:|")
+            for key, label in PARTS:
+                add(f"| {label} | {ms.get(key, 0.0):.3f} | {ms.get(key, 0.0) / ms['total'] * 100:.0f}% |")
+            add("")
+        profile = next((run["profile"] for run in runs if run.get("profile")), None)
+        if profile:
+            total = sum(r["own_s"] for r in profile)
+            add("The functions with the most CPU time of their own (cProfile, SQLite, one at a time; the top 12):")
+            add("")
+            add("| Function | Calls | Own time, s |")
+            add("|---|---:|---:|")
+            for row in profile[:12]:
+                add(f"| `{row['function']}` | {row['calls']} | {row['own_s']:.3f} |")
+            add(f"| (these {min(12, len(profile))} of the top {len(profile)}) | | "
+                f"{sum(r['own_s'] for r in profile[:12]):.3f} of {total:.3f} |")
+            add("")
+    if rss:
+        add(f"Idle memory of a MAX+VK deployment (`bench.max_rss`: what `consult-bot run` builds with MAX and VK "
+            f"configured; channels {', '.join(rss['channels'])}; aiogram "
+            f"{'loaded' if rss['aiogram_imported'] else 'not loaded'}; {rss['modules']} modules):")
+        add("")
+        add("| After | RSS, MB |")
+        add("|---|---:|")
+        for stage, mb in rss["stages_mb"].items():
+            add(f"| {stage} | {mb:.1f} |")
+        add("")

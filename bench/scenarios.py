@@ -8,10 +8,14 @@ from __future__ import annotations
 import random
 import re
 from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING
 
-from bench.people import Person, ScenarioError
+from bench.common import ScenarioError
 from handlers import texts
 from handlers.domain.directory import Directory
+
+if TYPE_CHECKING:  # a Telegram person (bench.people) or a MAX one (bench.max_load): the same verbs
+    from bench.people import Person
 
 NAV = {texts.BTN_BACK, texts.BTN_MENU}
 
@@ -50,7 +54,7 @@ NAMES = ("Иванов Иван Иванович", "Петрова Анна", "�
 _DAY = re.compile(r"^(Пн|Вт|Ср|Чт|Пт|Сб|Вс), \d")
 _TIME = re.compile(r"^\d{1,2}:\d\d$")
 
-Scenario = Callable[[Person, random.Random, Directory], Awaitable[None]]
+Scenario = Callable[["Person", random.Random, Directory], Awaitable[None]]
 
 
 def _options(p: Person, *, skip: set[str] | None = None) -> list[str]:

@@ -25,6 +25,7 @@ from storage.db import Database
 
 if TYPE_CHECKING:
     from bot.channels.base import Channel
+    from bot.web_server import WebServer
 
 log = logging.getLogger(__name__)
 
@@ -54,6 +55,7 @@ class App:
         # connected at the moment waits in the outbox; to any other it is given up at once.
         self.configured: set[str] = set(configured_channels(settings))
         self.fallback: Channel | None = None  # the console shows every message in the demo
+        self.web: WebServer | None = None  # the web server of ``consult-bot run`` (webhooks, /healthz)
 
     @classmethod
     async def create(cls, settings: Settings | None = None, *, clock: Callable[[], datetime] = utc_now,

@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from aiohttp import web
 
     from bot.app import App
+    from handlers.domain.directory import Directory
     from handlers.domain.survey_report import Report
 
 
@@ -71,6 +72,7 @@ async def _demo(settings: Settings) -> int:
 
 
 DEMO_STAFF = "console:demo-staff"  # the demo's administrator in the web workspace (not the console user)
+DEMO_WEB_HOST, DEMO_WEB_PORT = "127.0.0.1", 8090  # the demo's workspace, unless WEB_HOST/WEB_PORT say
 
 
 async def _demo_workspace(app: App) -> web.AppRunner | None:
@@ -80,12 +82,12 @@ async def _demo_workspace(app: App) -> web.AppRunner | None:
     from storage.workspace import Signer
 
     settings = app.settings
-    app.services.web_base_url = settings.web_base_url or f"http://{settings.web_host}:{settings.web_port}"
+    host, port = settings.web_host or DEMO_WEB_HOST, settings.web_port or DEMO_WEB_PORT
+    app.services.web_base_url = settings.web_base_url or f"http://{host}:{port}"
     try:
-        runner = await serve_staff(app, settings.web_host, settings.web_port)
+        runner = await serve_staff(app, host, port)
     except OSError as exc:
-        print(f"Рабочее место сотрудника (веб) не запущено: {settings.web_host}:{settings.web_port} занят ({exc}); "
-              "задайте другой WEB_PORT.")
+        print(f"Рабочее место сотрудника (веб) не запущено: {host}:{port} занят ({exc}); задайте другой WEB_PORT.")
         return None
     app.services.admin_ids = app.services.admin_ids | {DEMO_STAFF}
     link = await new_link(app.services, Signer(DEMO_STAFF, "Сотрудник (демо)", ()))
@@ -144,7 +146,27 @@ def check_config(settings: Settings) -> int:
     if visit_rules or categories:
         print(f"Требуют сверки (verify: true): правила записи на приём отделов {', '.join(visit_rules) or '—'}; "
               f"категорий первоочередного приёма — {len(categories)}")
-    return 0
+    return _check_channels(settings, directory)
+
+
+def _check_channels(settings: Settings, directory: Directory) -> int:
+    """The web server's addresses, and MAX: its webhook settings, the token, the staff chats' rights."""
+    from bot.app import staff_chats
+    from bot.web_server import problems
+
+    errors = problems(settings)
+    if settings.max_token is not None:
+        from bot.channels.max.checks import check
+
+        found = asyncio.run(check(settings, [key[1] for key in staff_chats(directory) if key[0] == "max"]))
+        errors += found.errors
+        for note in found.notes:
+            print(note)
+        for warning in found.warnings:
+            print(f"Предупреждение: {warning}")
+    for error in errors:
+        print(f"Ошибка: {error}", file=sys.stderr)
+    return 1 if errors else 0
 
 
 async def _migrate(settings: Settings) -> int:

@@ -1,4 +1,5 @@
-"""``consult-bot run``: start every channel that has credentials, plus the scheduler.
+"""``consult-bot run``: the web server (``/healthz``, webhooks, the staff workspace), then every
+channel that has credentials, plus the scheduler.
 
 A channel that fails is logged and restarted with a growing pause; it never takes the others down.
 """
@@ -16,6 +17,7 @@ from bot.channels.registry import CHANNELS, ChannelMain, channel_main, configure
 from bot.scheduler import JobRunner
 from bot.settings import MIN_SALT, Settings
 from bot.staff_config import staff_warnings
+from bot.web_server import WebServer, parts
 
 log = logging.getLogger(__name__)
 
@@ -77,17 +79,23 @@ async def run_channels(settings: Settings) -> int:
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
+    server = WebServer(app)
+    try:
+        await server.start()  # /healthz answers before any messenger connects
+    except (OSError, ValueError) as exc:
+        await app.close()
+        print(f"Веб-сервер бота не запущен: {exc}. Проверьте HTTP_HOST и HTTP_PORT (и *_WEBHOOK_PORT, WEB_PORT).")
+        return 2
+    app.web = server
     runner = JobRunner(app)
     runner.start()
-    log.info("starting channels: %s", ", ".join(channels))
-    services = dict(channels)
-    if settings.web_base_url:  # the staff's web workspace, until the one shared web server serves it
-        from bot.web import run_staff
-
-        services["web"] = run_staff
+    log.info("starting channels: %s%s", ", ".join(channels),
+             "; staff workspace at /staff/" if any(p.name == "staff" for p in parts(settings)) else "")
     try:
-        await asyncio.gather(*(supervise(name, main, app, stop) for name, main in services.items()))
+        await asyncio.gather(*(supervise(name, main, app, stop) for name, main in channels.items()))
     finally:
         runner.stop()
+        app.web = None
+        await server.close()
         await app.close()
     return 0

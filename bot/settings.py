@@ -30,6 +30,10 @@ class Settings(BaseSettings):
     redis_url: str | None = None
     data_dir: Path = Path("data")
 
+    # --- the bot's one web server: /healthz, the messengers' webhooks, the staff workspace (/staff/)
+    http_host: str = Field(default="0.0.0.0", description="where the web server listens")
+    http_port: int = Field(default=8080, ge=1, le=65535)
+
     # --- Telegram
     telegram_token: SecretStr | None = None
     telegram_mode: Literal["polling", "webhook"] = "polling"
@@ -38,9 +42,10 @@ class Settings(BaseSettings):
     telegram_webhook_url: str | None = None
     telegram_webhook_path: str = "/telegram/webhook"
     telegram_webhook_secret: SecretStr | None = None
-    telegram_webhook_host: str = "0.0.0.0"
-    telegram_webhook_port: int = 8080
-    telegram_health_path: str = Field(default="/healthz", description="GET: 200 when the bot and its database work")
+    telegram_webhook_host: str | None = Field(default=None, description="empty: HTTP_HOST")
+    telegram_webhook_port: int | None = Field(default=None, ge=1, le=65535,
+                                              description="empty: HTTP_PORT; another port: a listener of its own")
+    telegram_health_path: str = Field(default="/healthz", description="GET: the bot's health, on every listener")
     telegram_polling_timeout: int = Field(default=25, ge=0, le=50, description="long-poll wait, seconds")
     telegram_request_timeout: float = Field(default=30.0, gt=0, description="one Bot API call, seconds")
     telegram_send_attempts: int = Field(default=5, ge=1, le=10, description="calls in all on 429/5xx/network errors")
@@ -67,8 +72,9 @@ class Settings(BaseSettings):
     max_webhook_path: str = "/max/webhook"
     max_webhook_secret: SecretStr | None = Field(
         default=None, description="5-256 of A-Z a-z 0-9 _ -, checked in X-Max-Bot-Api-Secret; empty: from the token")
-    max_webhook_host: str = "0.0.0.0"
-    max_webhook_port: int = 8081
+    max_webhook_host: str | None = Field(default=None, description="empty: HTTP_HOST")
+    max_webhook_port: int | None = Field(default=None, ge=1, le=65535,
+                                         description="empty: HTTP_PORT; another port: a listener of its own")
     max_polling_timeout: int = Field(default=25, ge=0, le=30, description="long-poll wait, seconds (MAX: at most 30)")
     max_api_rps: float = Field(default=28.0, gt=0, le=30, description="requests a second (MAX takes about 30)")
     max_ca_file: Path | None = Field(
@@ -85,8 +91,8 @@ class Settings(BaseSettings):
     web_base_url: str | None = Field(
         default=None, description="public address of the workspace without /staff/, e.g. https://bot.example.ru; "
                                   "when set, `consult-bot run` serves it")
-    web_host: str = "127.0.0.1"
-    web_port: int = Field(default=8090, ge=1, le=65535)
+    web_host: str | None = Field(default=None, description="empty: HTTP_HOST (the demo: 127.0.0.1)")
+    web_port: int | None = Field(default=None, ge=1, le=65535, description="empty: HTTP_PORT (the demo: 8090)")
     web_cookie_secure: bool | None = Field(
         default=None, description="Secure session cookie; by default when WEB_BASE_URL starts with https://")
 

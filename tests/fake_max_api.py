@@ -12,8 +12,9 @@ uses the way MAX does, refusing what MAX refuses:
   upload): 400 ``attachment.not.ready``; an unknown callback id: 404;
 - ``GET /updates`` with ``limit`` over 100 or ``timeout`` over 30 s (enforced since May 2026 though
   the schema allows 1000 and 90), or while a webhook subscription is active (405);
-- more than ``rps`` requests in any second per bot, more than ``chat_rate`` new messages in any
-  second in one chat, more than ``updates_rps`` long polls a second: 429 ``too.many.requests``.
+- more than ``rps`` requests in any second per bot, more than ``chat_rate`` new messages and
+  answers to button presses in any second in one chat, more than ``updates_rps`` long polls a
+  second: 429 ``too.many.requests``.
 Faults are injected with ``fail`` (a status, an error code, ``Retry-After``, a delay).
 
 Every request the bot makes, every answer of the fake and every update it delivers is checked
@@ -429,6 +430,12 @@ class FakeMax:
         self._wake()
         return number
 
+    def deliver_again(self, number: int) -> None:
+        """MAX delivers update ``number`` to the webhooks once more (its 200 was lost on the way)."""
+        update = dict(self.updates)[number]
+        for sub in self.subscriptions.values():
+            sub.queue.put_nowait({"number": number, "update": update})
+
     # --- faults ---------------------------------------------------------------------------------------
     def fail(self, method: str, path: str, status: int = 500, *, code: str | None = None, times: int = 1,
              retry_after: float | None = None, delay: float = 0.0, message: str | None = None) -> None:
@@ -561,9 +568,10 @@ class FakeMax:
         if secret is not None and not (isinstance(secret, str) and 5 <= len(secret) <= 256
                                        and all(c.isascii() and (c.isalnum() or c in "_-") for c in secret)):
             raise bad("secret: 5-256 characters of A-Z, a-z, 0-9, _ and -")
-        old = self.subscriptions.pop(url, None)
-        if old is not None and old.worker is not None:
-            old.worker.cancel()
+        old = self.subscriptions.get(url)
+        if old is not None:  # the same address again: new settings, and what waits for it still comes
+            old.secret, old.update_types, old.time = secret, body.get("update_types"), self._ms()
+            return web.json_response({"success": True})
         sub = Subscription(url, secret, body.get("update_types"), self._ms())
         sub.worker = asyncio.create_task(self._deliver(sub))
         self.subscriptions[url] = sub
@@ -583,8 +591,8 @@ class FakeMax:
             self._http = ClientSession(timeout=ClientTimeout(total=30))
         while True:
             item = await sub.queue.get()
-            headers = {"X-Max-Bot-Api-Secret": sub.secret} if sub.secret else {}
             for _ in range(self.webhook_attempts):
+                headers = {"X-Max-Bot-Api-Secret": sub.secret} if sub.secret else {}
                 try:
                     async with self._http.post(sub.url, json=item["update"], headers=headers) as resp:
                         status = resp.status
@@ -788,6 +796,9 @@ class FakeMax:
         body = await self._json(request)
         if body.get("message") is None and body.get("notification") is None:
             raise bad("message or notification required")
+        # "at most two answers a second in one dialogue, group chat or channel" (POST /answers)
+        chat_id = self.messages[self.callbacks[callback_id][1]]["recipient"]["chat_id"]
+        self._rate(time.monotonic(), self._chat_windows[chat_id], self.chat_rate)
         if body.get("message") is not None:
             self._apply_edit(self.callbacks[callback_id][1], body["message"])
         self.answers.append((callback_id, body))

@@ -4,9 +4,12 @@ report has the columns the README table needs. Figures are not asserted: they de
 
 from __future__ import annotations
 
+import asyncio
 import gc
+import json
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -92,3 +95,37 @@ def test_command_line_help() -> None:
     done = subprocess.run([sys.executable, "-m", "bench", "--help"], cwd=ROOT, capture_output=True, text=True,
                           timeout=60)
     assert done.returncode == 0 and "--quick" in done.stdout
+
+
+async def test_the_max_path_and_the_memory_of_a_max_vk_deployment() -> None:
+    """The MAX path walks the same scenarios through the MAX channel module; the MAX+VK process
+    never imports aiogram; the report has the MAX section and its three targets."""
+    from bench.max_load import SIZES, measure
+
+    async with temp_database("sqlite") as url:
+        await prefill(url, 60, channel="max")
+        load = await measure(url, 60, SIZES["tiny"], breakdown=True, profile=True)
+        out = Path(tempfile.mkdtemp(prefix="consult-bench-test-")) / "rss.json"
+        child = await asyncio.create_subprocess_exec(sys.executable, "-m", "bench.max_rss", "--db", url, "--out",
+                                                     str(out), cwd=ROOT, stderr=asyncio.subprocess.PIPE)
+        _, stderr = await asyncio.wait_for(child.communicate(), 120)
+        assert child.returncode == 0, stderr.decode()[-2000:]
+        rss = json.loads(out.read_text())
+    assert load["scenario_error_count"] == 0 and load["apologies"] == 0, load["scenario_errors"]
+    assert all(s["completed"] == s["people"] > 0 for s in load["scenarios"].values())
+    assert load["concurrent"]["completed"] == load["concurrent"]["people"] == SIZES["tiny"].concurrent_users
+    assert load["api_calls"]["POST /answers"] > 0 and load["api_calls"]["POST /uploads"] > 0  # presses, the .ics
+    assert load["floor"]["updates"] == load["sequential"]["updates"]
+    assert load["breakdown_ms"]["parts_ms"]["engine"] > 0 and load["profile"]
+    assert rss["channels"] == ["vk", "max"] and rss["aiogram_imported"] is False and 0 < rss["idle_rss_mb"]
+    results: dict[str, Any] = {
+        "date": "2026-03-17 07:00 UTC", "mode": "tiny", "skipped": [], "max_rss": rss,
+        "machine": {"cpus": 2, "cpu": "test", "ram_gb": 1, "os": "Linux", "python": "3.11", "aiogram": "3",
+                    "sqlalchemy": "2", "load_average": "0"},
+        "max_load": [{**load, "db": "sqlite"}],
+    }
+    table = markdown(results)
+    assert "### MAX" in table and "| whole update |" in table and "| web server, channels, scheduler: idle |" in table
+    targets = [c.target for c in checks(results)]
+    assert targets == ["MAX: ≥ 1 000 updates/s per process (SQLite, 60 clients)",
+                       "MAX: p99 ≤ 5 ms (SQLite, 60 clients)", "MAX+VK deployment: idle RSS ≤ 120 MB, no aiogram"]

@@ -1,5 +1,5 @@
 """The deployment files say what the code does: variables that exist, commands that exist, the
-webhook path, port and health endpoint the Telegram channel really serves."""
+webhook paths, the port and the health endpoint the bot's web server really serves."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from pathlib import Path
 import yaml
 
 from bot.settings import Settings
+from bot.web_server import listeners
 from tests.conftest import ROOT
 
 COMPOSE = yaml.safe_load((ROOT / "docker-compose.yml").read_text(encoding="utf-8"))
@@ -53,11 +54,20 @@ def _upstream(name: str) -> str:
     return found.group(1)
 
 
-def test_proxy_targets_the_webhook_the_bot_serves() -> None:
-    port = COMPOSE["x-bot"]["environment"]["TELEGRAM_WEBHOOK_PORT"]
+def test_proxy_targets_the_port_where_the_bot_serves_everything() -> None:
+    env = COMPOSE["x-bot"]["environment"]
+    port = env["HTTP_PORT"]
+    assert env["HTTP_HOST"] == "0.0.0.0" and env["MAX_MODE"] == "webhook"
+    assert not {"TELEGRAM_WEBHOOK_PORT", "MAX_WEBHOOK_PORT", "WEB_PORT"} & set(env)  # one port: no listener apart
+    deployed = Settings(_env_file=None, telegram_token="1:a", max_token="m", web_base_url="https://b.ru",  # type: ignore[call-arg]
+                        **{k.lower(): v for k, v in env.items() if k != "DATABASE_URL"})
+    assert list(listeners(deployed)) == [("0.0.0.0", int(port))]
+    assert {p.name for p in listeners(deployed)[("0.0.0.0", int(port))]} == {"telegram", "max", "staff"}
     assert re.findall(r"server bot[12]:(\d+)", _upstream("consult_bot")) == [port, port]
-    assert f"location {DEFAULTS.telegram_webhook_path} " in NGINX
-    assert f"location = {DEFAULTS.telegram_health_path} " in NGINX
+    assert re.findall(r"^upstream (\w+)", NGINX, re.MULTILINE) == ["consult_bot"]
+    for path in (DEFAULTS.telegram_webhook_path, DEFAULTS.max_webhook_path):
+        assert f"location {path} {{\n        proxy_pass http://consult_bot;" in NGINX
+    assert f"location = {DEFAULTS.telegram_health_path} {{\n        proxy_pass http://consult_bot;" in NGINX
 
 
 def test_systemd_unit_runs_the_cli() -> None:
@@ -74,8 +84,5 @@ def test_dockerfile_ships_the_content_files() -> None:
 
 
 def test_proxy_serves_the_staff_workspace_where_the_bots_listen() -> None:
-    env = COMPOSE["x-bot"]["environment"]
-    assert re.findall(r"server bot[12]:(\d+)", _upstream("consult_staff")) == [env["WEB_PORT"], env["WEB_PORT"]]
-    assert env["WEB_HOST"] == "0.0.0.0"
-    assert "location /staff/ {\n        proxy_pass http://consult_staff;" in NGINX
-    assert "location /staff/login/ {\n        access_log off;" in NGINX
+    assert "location /staff/ {\n        proxy_pass http://consult_bot;" in NGINX
+    assert "location /staff/login/ {\n        access_log off;\n        proxy_pass http://consult_bot;" in NGINX

@@ -85,11 +85,12 @@ def test_files_and_photos_keep_their_token_name_and_address(fake: FakeMax) -> No
     assert doc.event is not None and photo.event is not None
     [file] = doc.event.attachments
     token = file.file_id
-    assert file == Attachment("document", token, filename="Справка о доходах.pdf", mime="application/pdf", size=12)
+    assert file == Attachment("document", token, filename="Справка о доходах.pdf", mime="application/pdf", size=12,
+                              url=f"{fake.base_url}/files/{token}")
     assert doc.event.text == "Документы к заявлению"
-    assert doc.url(token or "") == f"{fake.base_url}/files/{token}"
+    assert doc.url(token or "") == file.url
     [image] = photo.event.attachments
-    assert image.kind == "photo" and image.file_id and photo.url(image.file_id)
+    assert image.kind == "photo" and image.file_id and photo.url(image.file_id) == image.url
 
 
 def test_a_place_is_a_location(fake: FakeMax) -> None:

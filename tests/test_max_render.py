@@ -106,6 +106,10 @@ def test_a_venue_is_an_address_a_map_link_and_a_location() -> None:
         {"type": "link", "text": texts.MAX_OPEN_MAP, "url": map_url(VENUE)}]
     assert "pt=30.314100,59.938600" in map_url(VENUE)
     assert place.body == {"attachments": [{"type": "location", "latitude": 59.9386, "longitude": 30.3141}]}
+    # the flow's own map link and address are not repeated
+    own = render(Reply(text=f"Адрес: {VENUE.address}", venue=VENUE, buttons=[[Button("Карта", url=map_url(VENUE))]]))
+    assert own[0].body["text"] == f"Адрес: {VENUE.address}"
+    assert [b["text"] for row in own[0].body["attachments"][0]["payload"]["buttons"] for b in row] == ["Карта"]
 
 
 def test_documents_images_and_a_persons_files() -> None:

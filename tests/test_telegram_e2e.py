@@ -15,6 +15,7 @@ from aiohttp import ClientSession
 from bot.app import App
 from bot.channels.telegram import TelegramChannel, create_bot, run_telegram
 from bot.settings import Settings
+from bot.web_server import serving
 from handlers import texts
 from handlers.domain.fields import phone_display
 from handlers.models import Address, Outgoing, Reply
@@ -115,9 +116,9 @@ async def test_webhook_with_secret_and_health(settings: Settings, tg: FakeTelegr
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     app = await _app(_settings(settings, tg, telegram_mode="webhook", telegram_webhook_url=f"http://127.0.0.1:{port}",
-                               telegram_webhook_path="/tg/hook", telegram_webhook_host="127.0.0.1",
-                               telegram_webhook_port=port, telegram_webhook_secret="s3cret_Value-1"), clock)
-    async with Running(app, tg) as run:
+                               telegram_webhook_path="/tg/hook", http_host="127.0.0.1", http_port=port,
+                               telegram_webhook_secret="s3cret_Value-1"), clock)
+    async with serving(app), Running(app, tg) as run:  # the bot's web server, as ``consult-bot run`` starts it
         await tg.api.wait_for(lambda: tg.api.webhook is not None)
         assert tg.api.webhook == {"url": f"http://127.0.0.1:{port}/tg/hook", "secret_token": "s3cret_Value-1",
                                   "allowed_updates": ["message", "callback_query", "my_chat_member"]}
@@ -131,7 +132,9 @@ async def test_webhook_with_secret_and_health(settings: Settings, tg: FakeTelegr
         assert await tg.post_update(forged, secret="") == 401
         async with ClientSession() as http:
             async with http.get(f"http://127.0.0.1:{port}/healthz") as resp:
-                assert resp.status == 200 and (await resp.json())["status"] == "ok"
+                health = await resp.json()
+                assert resp.status == 200 and health["status"] == "ok"
+                assert health["channels"]["telegram"] == {"configured": True, "connected": True}
         assert tg.api.texts(BORIS) == []  # nothing answered to the forged updates
         assert "getUpdates" not in [m for m, _ in tg.api.calls]
 
@@ -246,9 +249,9 @@ async def test_webhook_answers_401_to_a_wrong_secret_of_any_bytes(settings: Sett
         port = s.getsockname()[1]
     secret = "s3cret_Value-1"
     app = await _app(_settings(settings, tg, telegram_mode="webhook", telegram_webhook_url=f"http://127.0.0.1:{port}",
-                               telegram_webhook_path="/tg/hook", telegram_webhook_host="127.0.0.1",
-                               telegram_webhook_port=port, telegram_webhook_secret=secret), clock)
-    async with Running(app, tg):
+                               telegram_webhook_path="/tg/hook", http_host="127.0.0.1", http_port=port,
+                               telegram_webhook_secret=secret), clock)
+    async with serving(app), Running(app, tg):  # the bot's web server, as ``consult-bot run`` starts it
         await tg.api.wait_for(lambda: tg.api.webhook is not None)
         body = json.dumps(tg.api.make_text(BORIS, "/start")).encode()
         wrong = [None, b"", b"guessed", "секрет".encode(), "s3cret_Value-1é".encode(), b"\xff\xfe\xfd",

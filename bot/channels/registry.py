@@ -32,6 +32,8 @@ CHANNELS: tuple[ChannelSpec, ...] = (
                 "TELEGRAM_TOKEN=<токен бота от @BotFather>"),
     ChannelSpec("vk", "bot.channels.vk:run_vk", lambda s: s.vk_token is not None and s.vk_group_id is not None,
                 "VK_TOKEN=<ключ доступа сообщества> и VK_GROUP_ID=<id сообщества>"),
+    ChannelSpec("max", "bot.channels.max.channel:run", lambda s: s.max_token is not None,
+                "MAX_TOKEN=<токен бота с платформы MAX для партнёров>"),
     ChannelSpec("email", "bot.channels.email:run", lambda s: bool(s.smtp_host),
                 "SMTP_HOST=<почтовый сервер> (копии ответов и карточки на почту отдела)"),
 )

@@ -8,21 +8,12 @@ constant time, and anything that is not exactly the secret is refused.
 
 from __future__ import annotations
 
-import hmac
-
 from aiogram import Bot
 from aiogram.webhook.aiohttp_server import SimpleRequestHandler
 
+from bot.web_server import secret_matches  # also MAX's, in a module without aiogram
 
-def secret_matches(received: str, expected: str) -> bool:
-    """Whether a received header value is the expected secret (an empty secret matches nothing)."""
-    if not expected:
-        return False
-    try:
-        got = received.encode("utf-8", "surrogateescape")
-    except UnicodeEncodeError:  # a surrogate that no byte of the request could have made
-        return False
-    return hmac.compare_digest(got, expected.encode("utf-8"))
+__all__ = ["SecretRequestHandler", "secret_matches"]
 
 
 class SecretRequestHandler(SimpleRequestHandler):

@@ -7,16 +7,15 @@ scripts, no front-end build, no third-party code in the repository.
 
 Entry points:
     build_staff_app(app, ...)       the aiohttp sub-application, to mount at /staff/
-    mount_staff(root, app, ...)     mount it on the bot's web server
+    mount_staff(root, app, ...)     mount it on the bot's web server (bot.web_server: ``consult-bot run``)
     serve_staff(app, host, port)    serve it alone (demo, tests); returns the runner to clean up
-    run_staff(app, stop)            ``consult-bot run``: serve on WEB_HOST:WEB_PORT until stop
 
 An action that changes something (stage 2) is one POST handler: ``form = await
 checked_form(request, "take")`` (CSRF and origin checks), then one function of handlers/ that
 does what the chat's button does, so the chat card and the page stay the same.
 """
 
-from bot.web.app import build_staff_app, mount_staff, run_staff, serve_staff
+from bot.web.app import build_staff_app, mount_staff, serve_staff
 from bot.web.context import ChannelState, FetchedFile
 
-__all__ = ["ChannelState", "FetchedFile", "build_staff_app", "mount_staff", "run_staff", "serve_staff"]
+__all__ = ["ChannelState", "FetchedFile", "build_staff_app", "mount_staff", "serve_staff"]

@@ -1,10 +1,9 @@
 """The workspace as an aiohttp sub-application under ``/staff/``: mounted on the bot's own web
-server, or served alone on a port (``consult-bot demo``, ``consult-bot run`` with WEB_BASE_URL,
-tests)."""
+server (``bot.web_server``, ``consult-bot run`` with WEB_BASE_URL), or served alone on a port
+(``consult-bot demo``, tests)."""
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -12,6 +11,7 @@ from typing import TYPE_CHECKING
 from aiohttp import web
 
 from bot.channels.base import FileUnavailable
+from bot.channels.registry import configured_channels
 from bot.web import auth, health, reports, requests_pages, visits_page
 from bot.web.context import WORKSPACE, ChannelState, ChannelStates, FetchedFile, FileFetcher, Workspace
 from bot.web.security import secure_headers, session
@@ -30,11 +30,7 @@ def app_channel_states(app: App) -> ChannelStates:
     """Until the application reports real states: a channel is connected while it is running,
     and one with credentials that is not running is not."""
     async def states() -> list[ChannelState]:
-        configured = set()
-        if app.settings.telegram_token:
-            configured.add("telegram")
-        if app.settings.vk_token and app.settings.vk_group_id:
-            configured.add("vk")
+        configured = set(configured_channels(app.settings)) - {"email"}  # mail is sent, not a messenger
         names = sorted(set(app.channels) | configured)
         return [ChannelState(texts.CHANNEL_NAMES.get(n, n), n in app.channels) for n in names]
 
@@ -98,15 +94,3 @@ async def serve_staff(app: App, host: str, port: int, **options: object) -> web.
     await runner.setup()
     await web.TCPSite(runner, host, port).start()
     return runner
-
-
-async def run_staff(app: App, stop: asyncio.Event) -> None:
-    """``consult-bot run``: the workspace on WEB_HOST:WEB_PORT until ``stop`` is set."""
-    settings = app.settings
-    runner = await serve_staff(app, settings.web_host, settings.web_port)
-    log.info("staff workspace on %s:%s (public address %s/staff/)", settings.web_host, settings.web_port,
-             settings.web_base_url)
-    try:
-        await stop.wait()
-    finally:
-        await runner.cleanup()

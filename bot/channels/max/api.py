@@ -275,11 +275,13 @@ class MaxApi:
 
         return cast(SendMessageResult, await self._until_ready(send))["message"]
 
-    async def edit_message(self, mid: str, body: NewMessageBody) -> None:
-        """New content of the bot's message ``mid``; ``attachments: None`` keeps the old ones."""
+    async def edit_message(self, mid: str, body: NewMessageBody, *, chat_id: int | None = None) -> None:
+        """New content of the bot's message ``mid``; ``attachments: None`` keeps the old ones. With
+        ``chat_id`` the edit waits for a slot of that chat like a new message."""
+        chat = ("chat", chat_id) if chat_id is not None else None
 
         async def send() -> Json:
-            return await self._call("PUT", "/messages", params={"message_id": mid}, body=body)
+            return await self._call("PUT", "/messages", params={"message_id": mid}, body=body, chat=chat)
 
         self._success(await self._until_ready(send))
 
@@ -295,8 +297,10 @@ class MaxApi:
         return cast(MessageList, await self._call("GET", "/messages", params=params))["messages"]
 
     async def answer_callback(self, callback_id: str, *, message: NewMessageBody | None = None,
-                              notification: str | None = None) -> None:
-        """Answer a button press: replace the message with the button, and/or show a short notice."""
+                              notification: str | None = None, chat_id: int | None = None) -> None:
+        """Answer a button press: replace the message with the button, and/or show a short notice.
+        MAX takes at most 2 answers a second in a chat: with ``chat_id`` the answer waits for a
+        slot of that chat, shared with its new messages."""
         if message is None and notification is None:
             raise ValueError("an answer needs a message or a notification")
         body: Json = {}
@@ -306,7 +310,8 @@ class MaxApi:
             body["notification"] = notification
 
         async def send() -> Json:
-            return await self._call("POST", "/answers", params={"callback_id": callback_id}, body=body)
+            return await self._call("POST", "/answers", params={"callback_id": callback_id}, body=body,
+                                    chat=("chat", chat_id) if chat_id is not None else None)
 
         self._success(await self._until_ready(send))
 

@@ -95,16 +95,17 @@ def _attachment(raw: MaxAttachment) -> Attachment | None:
     kind = raw.get("type")
     payload = raw.get("payload") or {}
     token = payload.get("token")
+    url = payload.get("url")  # where the bytes can be read, for staff in another messenger
     if kind == "image":
-        return Attachment("photo", token)
+        return Attachment("photo", token, url=url)
     if kind == "file":
         name = raw.get("filename")
         return Attachment("document", token, filename=name, mime=mimetypes.guess_type(name)[0] if name else None,
-                          size=raw.get("size"))
+                          size=raw.get("size"), url=url)
     if kind == "video":
-        return Attachment("video", token)
+        return Attachment("video", token, url=url)
     if kind == "audio":
-        return Attachment("voice", token)
+        return Attachment("voice", token, url=url)
     if kind == "sticker":
         return Attachment("sticker", payload.get("code") or payload.get("url"))
     if kind == "location":

@@ -11,7 +11,8 @@ whether a navigation screen edits the message it came from (``PUT /messages``).
   128 characters, shortened at a word; payload at most 1024, longer is a bug of the flow and
   raises), links ``link`` buttons (http/https only), the phone a ``request_contact`` button. At most
   7 buttons a row, 3 in a row holding a link, contact or location button, 30 rows.
-- A venue: a line with its address and a map link button on the text, then a location message.
+- A venue: a line with its address (unless the text has it) and a map link button (unless the
+  reply has a link already) on the text, then a location message.
 - Documents and images: one message each, uploaded by the sender; files a person sent in MAX are
   sent again by their tokens.
 """
@@ -136,7 +137,8 @@ def _buttons(reply: Reply) -> list[list[Button]]:
                 buttons.append({"type": "callback", "text": shorten(b.label), "payload": b.payload})
         width = MAX_ROW_SPECIAL if any(b["type"] in SPECIAL for b in buttons) else MAX_ROW
         rows += [buttons[i:i + width] for i in range(0, len(buttons), width)]
-    if reply.venue is not None:
+    if reply.venue is not None and not any(b["type"] == "link" for row in rows for b in row):
+        # MAX shows a location without its name or address: a map link too, unless the flow gave one
         rows.append([{"type": "link", "text": texts.MAX_OPEN_MAP, "url": map_url(reply.venue)}])
     return _merge(rows)
 
@@ -162,7 +164,7 @@ def keyboard(reply: Reply) -> AttachmentRequest | None:
 def text_parts(reply: Reply) -> list[str]:
     """The reply's title (bold) and text as HTML messages, each within the limit."""
     body = reply.text.strip()
-    if reply.venue is not None:
+    if reply.venue is not None and reply.venue.address not in body:  # a location shows no address
         line = texts.MAX_VENUE.format(title=reply.venue.title, address=reply.venue.address)
         body = f"{body}\n\n{line}" if body else line
     for doc in (reply.document, reply.image):

@@ -1,9 +1,12 @@
 """Updates pushed by MAX to the bot's HTTPS endpoint (``POST /subscriptions``).
 
 MAX POSTs each ``Update`` with the subscription's secret in the ``X-Max-Bot-Api-Secret`` header and
-counts anything but a 200 within 30 s as a failed delivery (tried again later, for up to 8 hours).
-So the handler checks the secret, hands the update over (``accept`` only queues it) and answers
-200 at once. While a subscription exists long polling gives nothing: polling mode removes them.
+counts anything but a 200 within 30 s as a failed delivery, tried again after a minute, then after
+2.5 times longer each time, for up to 8 hours. The handler checks the secret in constant time (any
+other bytes: 401), hands the update over and answers as ``accept`` says: 200 once the update is
+safe in the database (the channel says so after its unit of work committed, a few milliseconds),
+503 if that took too long (MAX delivers it again; if it did commit meanwhile, its id tells the
+repeat). While a subscription exists long polling gives nothing: polling mode removes them.
 """
 
 from __future__ import annotations
@@ -12,12 +15,12 @@ import hashlib
 import logging
 import re
 from collections.abc import Awaitable, Callable, Iterable
-from secrets import compare_digest
 
 from aiohttp import web
 
 from bot.channels.max.api import MaxApi
 from bot.channels.max.types import Update
+from bot.web_server import secret_matches
 
 log = logging.getLogger(__name__)
 
@@ -41,12 +44,12 @@ def derive_secret(token: str) -> str:
     return hashlib.sha256(f"consult-bot max webhook {token}".encode()).hexdigest()
 
 
-def handler(secret: str, accept: Callable[[Update], Awaitable[None]]) -> Callable[[web.Request],
+def handler(secret: str, accept: Callable[[Update], Awaitable[bool]]) -> Callable[[web.Request],
                                                                                 Awaitable[web.Response]]:
-    """An aiohttp handler for the webhook path."""
+    """An aiohttp handler for the webhook path; ``accept(update)`` is True when MAX may forget it."""
 
     async def receive(request: web.Request) -> web.Response:
-        if not compare_digest(request.headers.get(SECRET_HEADER, "").encode(), secret.encode()):
+        if not secret_matches(request.headers.get(SECRET_HEADER, ""), secret):
             log.warning("MAX webhook: a request without the right secret from %s", request.remote)
             return web.Response(status=401)
         try:
@@ -55,8 +58,7 @@ def handler(secret: str, accept: Callable[[Update], Awaitable[None]]) -> Callabl
             return web.Response(status=400)
         if not isinstance(update, dict) or not isinstance(update.get("update_type"), str):
             return web.Response(status=400)
-        await accept(update)  # type: ignore[arg-type]
-        return web.Response(status=200)
+        return web.Response(status=200 if await accept(update) else 503)  # type: ignore[arg-type]
 
     return receive
 

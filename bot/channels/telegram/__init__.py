@@ -1,6 +1,6 @@
 """The Telegram channel: ``run_telegram`` for ``consult-bot run`` — long polling (default) or a
-webhook server with the secret header checked and a health endpoint; the command menu is set at
-start-up. The adapter itself is ``channel.TelegramChannel``.
+webhook on the bot's web server (``bot.web_server``, with ``/healthz``) with the secret header
+checked; the command menu is set at start-up. The adapter itself is ``channel.TelegramChannel``.
 
 An update is confirmed to Telegram only after its unit of work committed: polling asks for the
 next updates only when every update of the batch is handled, a webhook answers after handling.
@@ -20,7 +20,6 @@ from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import PRODUCTION, TelegramAPIServer
 from aiogram.exceptions import TelegramAPIError, TelegramUnauthorizedError
 from aiogram.types import Update
-from aiohttp import web
 
 from bot.app import App
 from bot.channels.telegram.channel import ALLOWED_UPDATES, BOT_DEFAULTS, CHANNEL, TelegramChannel
@@ -128,35 +127,27 @@ async def _run_webhook(channel: TelegramChannel, stop: asyncio.Event) -> None:
     from bot.channels.webhook_secret import SecretRequestHandler
 
     settings = channel.app.settings
+    server = channel.app.web
+    if server is None:
+        log.error("telegram: webhook mode needs the bot's web server (bot.web_server, started by consult-bot run); "
+                  "the Telegram channel is not started")
+        return
     secret = webhook_secret(settings)
-    web_app = web.Application()
     # Answered after handling (a few milliseconds): Telegram sends an update again until it has a 200,
     # so one that a crash interrupted is not lost.
-    SecretRequestHandler(dispatcher=channel.dispatcher, bot=channel.bot, secret_token=secret,
-                         handle_in_background=False).register(web_app, path=settings.telegram_webhook_path)
+    feed = SecretRequestHandler(dispatcher=channel.dispatcher, bot=channel.bot, secret_token=secret,
+                                handle_in_background=False)
 
-    async def health(_: web.Request) -> web.Response:
-        try:
-            async with asyncio.timeout(5):
-                await channel.services.db.ping()
-        except Exception as exc:
-            log.warning("health check: database unavailable: %s", exc)
-            return web.json_response({"status": "database unavailable"}, status=503)
-        return web.json_response({"status": "ok", "channel": CHANNEL, "mode": "webhook"})
-
-    web_app.router.add_get(settings.telegram_health_path, health)
-    runner = web.AppRunner(web_app, access_log=None)
-    await runner.setup()
+    receive = feed.handle  # the secret header checked as bytes (bot.channels.webhook_secret)
+    server.serve(CHANNEL, receive)  # on the bot's one web server, beside /healthz and the others
     try:
-        await web.TCPSite(runner, settings.telegram_webhook_host, settings.telegram_webhook_port).start()
         await channel.bot.set_webhook(url=webhook_url(settings), secret_token=secret,
                                       allowed_updates=ALLOWED_UPDATES, drop_pending_updates=False)
         channel.connected = True
-        log.info("telegram: webhook at %s, listening on %s:%s", webhook_url(settings),
-                 settings.telegram_webhook_host, settings.telegram_webhook_port)
+        log.info("telegram: webhook at %s, served on port %s", webhook_url(settings), server.port(CHANNEL))
         await stop.wait()
     finally:
-        await runner.cleanup()
+        server.withdraw(CHANNEL, receive)
 
 
 async def run_telegram(app: App, stop: asyncio.Event, *, bot: Bot | None = None) -> None:
