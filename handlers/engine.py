@@ -248,6 +248,14 @@ class Context:
         return self.services.is_staff(self.event)
 
 
+def _unavailable(exc: BaseException) -> bool:
+    """The database cannot be reached (or the connection was lost), as opposed to a bug: a
+    network error, a refused or dropped connection, a connection found dead on use."""
+    if isinstance(exc, OSError | TimeoutError | OperationalError | InterfaceError):
+        return True
+    return isinstance(exc, DBAPIError) and bool(exc.connection_invalidated)
+
+
 def describe(exc: BaseException) -> str:
     """An exception for the log: its type and where it happened, without its message, which may
     quote what a person wrote or the SQL parameters of a statement (personal data)."""
@@ -385,15 +393,15 @@ class Engine:
                     except StateConflict:
                         log.warning("state of %s:%s changed concurrently, retrying (%d)", *event.key, attempt + 1)
                 return Handled(screen=[Outgoing(here, Reply(texts.BUSY, buttons=menu))])
-        except (OSError, OperationalError, InterfaceError, TimeoutError) as exc:
+        except Exception as exc:
+            if not _unavailable(exc):
+                log.error("failed to handle %s event of %s:%s: %s", event.channel, *event.key, describe(exc))
+                return Handled(screen=[Outgoing(here, Reply(texts.INTERNAL_ERROR, buttons=menu))])
             # The database is unreachable: apologise; the next message is tried afresh (the pool
             # reconnects by itself), so the bot recovers without a restart. The exception's text
             # only: SQL parameters (a client's data) are never logged.
             log.error("database unavailable while handling %s:%s: %s", *event.key, type(exc).__name__)
             return Handled(screen=[Outgoing(here, Reply(texts.DB_UNAVAILABLE))])
-        except Exception as exc:
-            log.error("failed to handle %s event of %s:%s: %s", event.channel, *event.key, describe(exc))
-            return Handled(screen=[Outgoing(here, Reply(texts.INTERNAL_ERROR, buttons=menu))])
 
     async def resume(self, event: Event) -> list[Outgoing] | None:
         """The screen a person stopped at (after a restart), or None if there is nothing to resume."""
