@@ -104,8 +104,8 @@ class Settings(BaseSettings):
     new_people_rate: float = Field(default=30.0, gt=0, description="events a second from new people, all together")
     new_people_burst: int = Field(default=60, ge=1)
     established_after: float = Field(default=120.0, ge=0, description="seconds after which a person is no longer new")
-    max_events_in_flight: int = Field(default=500, ge=10)
-    busy_at: int = Field(default=50, ge=1, description="events waiting before new people are slowed")
+    max_events_in_flight: int = Field(default=2000, ge=10)
+    busy_at: int = Field(default=250, ge=1, description="events waiting before new people are slowed")
 
     # --- e-mail: copies of answers to clients, department mailboxes as staff destinations
     smtp_host: str | None = None
